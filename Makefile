@@ -1,0 +1,67 @@
+# Tandem: `make run` serves the app on the embedded default; `make test` runs every check CI runs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+PYTEST_ARGS ?=
+
+.PHONY: help install assets run test checks lint format system-deps bench audit clean
+
+help:
+	@echo "make run     install, build assets, migrate, create demo data, serve on http://127.0.0.1:8000"
+	@echo "make test    install what is missing, start throwaway PostgreSQL + Redis, run every check"
+	@echo "make lint    ruff check + ruff format --check"
+	@echo "make format  ruff format + ruff check --fix"
+
+# --- installation (each step is skipped when already done) --------------------------------------
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+# The CSS build scans crispy-tailwind's templates inside the virtualenv, so it needs it installed.
+assets: install
+	npm run --silent build
+
+system-deps:
+	scripts/system-deps.sh
+
+# --- run ----------------------------------------------------------------------------------------
+run: assets
+	$(MANAGE) migrate --noinput
+	$(MANAGE) create_demo_user
+	$(MANAGE) runserver 127.0.0.1:8000
+
+# --- checks -------------------------------------------------------------------------------------
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: system-deps assets
+	scripts/with-services.sh $(MAKE) --no-print-directory checks
+
+# Runs inside scripts/with-services.sh (DATABASE_URL and REDIS_URL point at throwaway servers).
+checks:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DJANGO_SETTINGS_MODULE=project.settings.test $(MANAGE) makemigrations --check --dry-run
+	$(BIN)/coverage erase
+	$(BIN)/coverage run -m pytest $(PYTEST_ARGS)
+	$(BIN)/coverage combine --quiet 2>/dev/null || true
+	$(BIN)/coverage report
+
+clean:
+	rm -rf $(VENV) node_modules static/build static/vendor staticfiles .coverage htmlcov .pytest_cache .ruff_cache

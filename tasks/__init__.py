@@ -1,0 +1,1 @@
+"""Background jobs (Huey). Not the Task model: that lives in ``workspace``."""

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class TasksConfig(AppConfig):
+    """Registers every job module, so the web app, the consumer and the tests see the same jobs.
+
+    djhuey's consumer only autodiscovers ``<app>.tasks`` modules; this package *is* ``tasks``, so
+    it imports its job modules itself.
+    """
+
+    name = "tasks"
+    label = "jobs"
+    verbose_name = "Background jobs"
+
+    def ready(self) -> None:
+        pass
