@@ -16,7 +16,7 @@ RUN python -m venv /app/.venv \
 FROM node:20-slim AS assets
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm install --no-audit --no-fund
 COPY tailwind.config.js ./
 COPY static ./static
 COPY templates ./templates
