@@ -21,10 +21,7 @@ class UserManager(BaseUserManager["User"]):
         return self._create_user(email, password, **extra)
 
     def create_superuser(self, email: str, password: str | None = None, **extra) -> "User":
-        extra.setdefault("is_staff", True)
-        extra.setdefault("is_superuser", True)
-        if not (extra["is_staff"] and extra["is_superuser"]):
-            raise ValueError("A superuser needs is_staff and is_superuser.")
+        extra.update(is_staff=True, is_superuser=True)
         return self._create_user(email, password, **extra)
 
     def get_by_natural_key(self, email: str) -> "User":
@@ -59,9 +56,3 @@ class User(AbstractBaseUser, PermissionsMixin):
     def display_name(self) -> str:
         """The name people see: the display name, or the e-mail's local part before one is set."""
         return self.name or self.email.split("@", 1)[0]
-
-    def get_full_name(self) -> str:
-        return self.display_name
-
-    def get_short_name(self) -> str:
-        return self.display_name

@@ -24,3 +24,5 @@ if not env.str("DATABASE_URL", default=""):
 # One plain connection per thread: the pool is exercised by the gunicorn-based tests
 # (entrypoint, faults), which run the production settings.
 DATABASES["default"].get("OPTIONS", {}).pop("pool", None)  # noqa: F405
+
+ADMIN_URL = "test-admin/"

@@ -35,3 +35,13 @@ def test_healthz_names_the_database_when_it_is_unreachable(client, free_port):
 @pytest.mark.django_db
 def test_healthz_refuses_post(client):
     assert client.post(reverse("web:healthz")).status_code == 405
+
+
+@pytest.mark.django_db
+def test_healthz_fails_when_the_cache_drops_what_it_stores(client, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+    response = client.get(reverse("web:healthz"))
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "ok", "cache": "error: RuntimeError"}
