@@ -63,7 +63,6 @@ checks:
 	DJANGO_SETTINGS_MODULE=project.settings.test $(MANAGE) makemigrations --check --dry-run
 	$(BIN)/coverage erase
 	$(BIN)/coverage run -m pytest $(PYTEST_ARGS)
-	$(BIN)/coverage combine --quiet 2>/dev/null || true
 	$(BIN)/coverage report
 
 clean:
