@@ -4,6 +4,9 @@ import pytest
 from django.core.cache import cache
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from workspace.models import Role
+from workspace.tenancy import organization_scope
+from workspace.tests.factories import MembershipFactory, OrganizationFactory
 
 
 @pytest.fixture(autouse=True)
@@ -38,3 +41,41 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture
+def organization(db):
+    return OrganizationFactory(name="Acme", slug="acme")
+
+
+@pytest.fixture
+def owner(organization):
+    return MembershipFactory(organization=organization, role=Role.OWNER, user__name="Olivia Owner")
+
+
+@pytest.fixture
+def admin(organization):
+    return MembershipFactory(organization=organization, role=Role.ADMIN, user__name="Adam Admin")
+
+
+@pytest.fixture
+def member(organization):
+    return MembershipFactory(organization=organization, role=Role.MEMBER, user__name="Mia Member")
+
+
+@pytest.fixture
+def in_org(organization):
+    """Run the test body inside the organization's scope, as a request or a job would."""
+    with organization_scope(organization):
+        yield organization
+
+
+@pytest.fixture
+def login(client):
+    """``login(membership_or_user)`` signs the test client in and returns it."""
+
+    def _login(who):
+        client.force_login(getattr(who, "user", who))
+        return client
+
+    return _login

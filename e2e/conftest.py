@@ -43,3 +43,20 @@ def link_in(message, fragment: str) -> str:
     links = [link for link in LINK.findall(message.body) if fragment in link]
     assert links, f"no link containing {fragment!r} in: {message.body}"
     return links[0]
+
+
+def sign_in(page, base_url: str, email: str, password: str) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def mark_page(page) -> None:
+    """Tag the current document; ``page_was_reloaded`` tells if a navigation replaced it."""
+    page.evaluate("window.__tandemMark = true")
+
+
+def page_was_reloaded(page) -> bool:
+    return not page.evaluate("window.__tandemMark === true")

@@ -3,7 +3,19 @@ import re
 import time
 import uuid
 
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.template.loader import render_to_string
+from django.urls import Resolver404, resolve, reverse
+
 from project.logging import request_id_var
+from workspace import selectors
+from workspace.services.organizations import membership_touch
+from workspace.tenancy import all_tenants, organization_scope
+
+LAST_ORGANIZATION_KEY = "tandem_last_organization_id"
 
 access_log = logging.getLogger("tandem.access")
 
@@ -43,3 +55,94 @@ class RequestIdMiddleware:
             return response
         finally:
             request_id_var.reset(token)
+
+
+class OrganizationMiddleware:
+    """Tenancy lock 1: resolves ``/o/<org_slug>/...`` to ``request.organization`` and the user's
+    ``request.membership``, and runs the view and its template render inside that organization's
+    scope. Anybody who is not a member gets the same 404 as for an organization that does not
+    exist; signed-out visitors are sent to sign in (whether or not the organization exists)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.organization = None
+        request.membership = None
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return self.get_response(request)
+        slug = match.kwargs.get("org_slug")
+        if slug is None:
+            return self.get_response(request)
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+
+        organization, membership = selectors.membership_resolve(slug=slug, user=request.user)
+        if membership is None:
+            moved_to = selectors.organization_by_former_slug(slug=slug, user=request.user)
+            if moved_to is None:
+                raise Http404("No organization found.")
+            path = reverse(
+                match.view_name, args=match.args, kwargs={**match.kwargs, "org_slug": moved_to.slug}
+            )
+            query = request.META.get("QUERY_STRING")
+            return HttpResponsePermanentRedirect(f"{path}?{query}" if query else path)
+
+        request.organization = organization
+        request.membership = membership
+        with organization_scope(organization):
+            if request.session.get(LAST_ORGANIZATION_KEY) != organization.pk:
+                membership_touch(membership=membership)
+                request.session[LAST_ORGANIZATION_KEY] = organization.pk
+            response = self.get_response(request)
+            if response.streaming:
+                response.streaming_content = _in_scope(response.streaming_content, organization)
+        return response
+
+
+def _in_scope(iterable, organization):
+    """Streamed bodies are produced after the middleware returns: keep them in scope."""
+    with organization_scope(organization):
+        yield from iterable
+
+
+class AdminAllTenantsMiddleware:
+    """The Django admin is for staff operating the whole service: it reads across tenants."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.prefix = f"/{settings.ADMIN_URL}" if settings.ADMIN_URL else None
+
+    def __call__(self, request):
+        if self.prefix and request.path.startswith(self.prefix) and request.user.is_staff:
+            with all_tenants():
+                return self.get_response(request)
+        return self.get_response(request)
+
+
+class HtmxMessagesMiddleware:
+    """Delivers flash messages queued during an htmx request as out-of-band toasts, since the
+    page around the swapped fragment is not re-rendered."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            not getattr(request, "htmx", False)
+            or request.htmx.boosted
+            or response.streaming
+            or 300 <= response.status_code < 400
+            or "HX-Redirect" in response
+            or not response.get("Content-Type", "").startswith("text/html")
+        ):
+            return response
+        storage = messages.get_messages(request)
+        if not storage:
+            return response
+        toasts = render_to_string("components/toasts_oob.html", {"messages": storage}, request)
+        response.content += toasts.encode()
+        return response

@@ -67,6 +67,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "web.middleware.HtmxMessagesMiddleware",
+    "web.middleware.AdminAllTenantsMiddleware",
+    "web.middleware.OrganizationMiddleware",
 ]
 
 TEMPLATES = [
@@ -78,6 +81,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "web.context_processors.organizations",
             ],
             "builtins": ["template_partials.templatetags.partials"],
             "loaders": [

@@ -33,9 +33,3 @@ def test_profile_rejects_a_blank_name(user_client, user):
     assert response.status_code == 200
     assert user.name == "Ada Lovelace"
     assert "This field is required." in response.content.decode()
-
-
-def test_home_greets_the_user_by_name(user_client):
-    response = user_client.get(reverse("web:home"))
-
-    assert "Welcome, Ada Lovelace" in response.content.decode()

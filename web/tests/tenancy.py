@@ -1,0 +1,87 @@
+"""The tenant-route registry used by the isolation and role-matrix tests.
+
+Every route under ``/o/<org_slug>/`` must appear in ``TENANT_ROUTES``: the name maps to a function
+that, given the objects of an organization (``TenantObjects``), returns the URL's other kwargs, and
+to the lowest role allowed to use it. A new route without an entry fails
+``test_every_tenant_route_is_registered``.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from workspace.models import Role
+
+
+@dataclass
+class TenantObjects:
+    """One of each kind of object an organization can own, for building URLs."""
+
+    organization: object
+    owner: object
+    member: object
+    invitation: object
+
+
+@dataclass(frozen=True)
+class Route:
+    kwargs: Callable[[TenantObjects], dict]
+    role: Role = Role.MEMBER
+    # Form data to POST when probing the route: plausible enough to write if allowed to.
+    post_data: Callable[[TenantObjects], dict] = lambda _objects: {}
+
+    @property
+    def takes_object_ids(self) -> bool:
+        return self.kwargs is not no_kwargs
+
+
+def no_kwargs(_objects):
+    return {}
+
+
+TENANT_ROUTES: dict[str, Route] = {
+    "web:org-home": Route(no_kwargs),
+    "web:org-settings": Route(
+        no_kwargs, Role.ADMIN, lambda o: {"form": "name", "name": "Hijacked"}
+    ),
+    "web:member-list": Route(no_kwargs),
+    "web:member-leave": Route(no_kwargs),
+    "web:member-role": Route(
+        lambda o: {"pk": o.member.pk},
+        Role.ADMIN,
+        lambda o: {f"m{o.member.pk}-role": "owner"},
+    ),
+    "web:member-remove": Route(lambda o: {"pk": o.member.pk}, Role.ADMIN),
+    "web:invitation-create": Route(
+        no_kwargs, Role.ADMIN, lambda o: {"email": "intruder@example.com", "role": "member"}
+    ),
+    "web:invitation-resend": Route(lambda o: {"pk": o.invitation.pk}, Role.ADMIN),
+    "web:invitation-revoke": Route(lambda o: {"pk": o.invitation.pk}, Role.ADMIN),
+}
+
+
+def tenant_route_names() -> set[str]:
+    """Names of every URL pattern whose route contains ``<org_slug>``, with namespaces."""
+    found: set[str] = set()
+
+    def walk(patterns, prefix: str, namespace: str) -> None:
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                walk(pattern.url_patterns, route, ns)
+            elif isinstance(pattern, URLPattern) and "<slug:org_slug>" in route:
+                found.add(f"{namespace}{pattern.name}")
+
+    walk(get_resolver().url_patterns, "", "")
+    return found
+
+
+def accepted_methods(view_func) -> list[str]:
+    view_class = view_func.view_class
+    return [
+        method
+        for method in ("get", "post")
+        if method in view_class.http_method_names and hasattr(view_class, method)
+    ]

@@ -1,0 +1,70 @@
+"""Abstract building blocks every domain model reuses: timestamps, tenant ownership, soft delete."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django_scopes import ScopedManager
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class AliveManagerMixin:
+    """Hides soft-deleted rows."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+def tenant_manager(queryset_class=models.QuerySet, *, include_deleted: bool = True):
+    """A manager that fails closed: it raises unless an organization scope is active
+    (``django_scopes.scope(organization=...)``), and then returns only that organization's rows.
+
+    ``include_deleted=False`` also hides soft-deleted rows (the default manager of soft-deletable
+    models); their ``all_objects`` manager reaches them.
+    """
+    manager_class = models.Manager.from_queryset(queryset_class)
+    if not include_deleted:
+        manager_class = type(
+            f"Alive{manager_class.__name__}", (AliveManagerMixin, manager_class), {}
+        )
+    return ScopedManager(organization="organization", _manager_class=manager_class)
+
+
+class TenantModel(models.Model):
+    """A row owned by one organization. Queries need an organization scope."""
+
+    organization = models.ForeignKey(
+        "workspace.Organization", on_delete=models.CASCADE, related_name="%(class)ss"
+    )
+
+    objects = tenant_manager()
+
+    class Meta:
+        abstract = True
+
+
+class SoftDeleteModel(models.Model):
+    """Deleting marks the row; the cleanup job purges it after the retention period."""
+
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None

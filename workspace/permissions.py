@@ -1,0 +1,35 @@
+"""Who may do what to whom inside an organization. Services enforce these rules; views and
+templates use them to decide what to show."""
+
+from .models import Membership, Role
+
+
+def assignable_roles(actor: Membership) -> list[Role]:
+    """Roles the actor may give to somebody (by invitation or role change)."""
+    if actor.is_owner:
+        return [Role.MEMBER, Role.ADMIN, Role.OWNER]
+    if actor.is_admin:
+        return [Role.MEMBER, Role.ADMIN]
+    return []
+
+
+def can_manage_members(actor: Membership) -> bool:
+    return actor.is_admin
+
+
+def can_change_role(actor: Membership, target: Membership) -> bool:
+    """Admins manage members and admins; only owners touch owners."""
+    return actor.is_admin and (actor.is_owner or target.role != Role.OWNER)
+
+
+def can_remove(actor: Membership, target: Membership) -> bool:
+    """Removing yourself is leaving, a separate action."""
+    return target.pk != actor.pk and can_change_role(actor, target)
+
+
+def can_rename_organization(actor: Membership) -> bool:
+    return actor.is_admin
+
+
+def can_change_slug(actor: Membership) -> bool:
+    return actor.is_owner

@@ -1,0 +1,82 @@
+"""Reads that cross relations. Views call these instead of composing queries themselves."""
+
+from django.db.models import Case, F, QuerySet, Value, When
+from django.db.models.functions import Lower
+
+from accounts.models import User
+from workspace.models import Invitation, Membership, Organization, Role
+from workspace.tenancy import all_tenants, organization_scope
+
+
+def organization_list_for_user(*, user: User) -> QuerySet[Organization]:
+    """The user's organizations with their role there (``my_role``)."""
+    return (
+        Organization.objects.filter(memberships__user=user)
+        .annotate(my_role=F("memberships__role"), last_visited_at=F("memberships__last_visited_at"))
+        .order_by("name")
+    )
+
+
+def last_used_organization(*, user: User) -> Organization | None:
+    return (
+        organization_list_for_user(user=user)
+        .order_by(F("last_visited_at").desc(nulls_last=True), "name")
+        .first()
+    )
+
+
+def membership_resolve(*, slug: str, user: User) -> tuple[Organization | None, Membership | None]:
+    """The organization with this slug and the user's membership in it (either may be None)."""
+    organization = Organization.objects.filter(slug=slug).first()
+    if organization is None:
+        return None, None
+    with organization_scope(organization):
+        membership = Membership.objects.filter(user=user).first()
+    if membership is not None:
+        membership.organization = organization
+    return organization, membership
+
+
+def organization_by_former_slug(*, slug: str, user: User) -> Organization | None:
+    """The organization that used to have this slug, if the user is a member of it."""
+    return Organization.objects.filter(slug_aliases__slug=slug, memberships__user=user).first()
+
+
+def invitation_by_token(*, token: str) -> Invitation | None:
+    """Invitation links are the one way in from outside any organization."""
+    with all_tenants():
+        return (
+            Invitation.objects.select_related("organization", "invited_by")
+            .filter(token=token)
+            .first()
+        )
+
+
+def pending_invitations_for_user(*, user: User) -> list[Invitation]:
+    with all_tenants():
+        return list(
+            Invitation.objects.pending()
+            .filter(email__iexact=user.email)
+            .select_related("organization", "invited_by")
+        )
+
+
+def member_list(*, organization: Organization) -> QuerySet[Membership]:
+    """Owners first, then admins, then members; by name."""
+    rank = Case(
+        When(role=Role.OWNER, then=Value(0)), When(role=Role.ADMIN, then=Value(1)), default=Value(2)
+    )
+    return (
+        Membership.objects.filter(organization=organization)
+        .select_related("user")
+        .order_by(rank, Lower("user__name"), "user__email")
+    )
+
+
+def pending_invitation_list(*, organization: Organization) -> QuerySet[Invitation]:
+    return (
+        Invitation.objects.filter(organization=organization)
+        .open()
+        .select_related("invited_by")
+        .order_by("-created_at")
+    )

@@ -1,0 +1,107 @@
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from workspace import permissions
+from workspace.models import INVITATION_TTL, Invitation, Membership, Organization, Role
+from workspace.notifications import absolute_url, send_templated_email
+from workspace.tenancy import organization_scope
+
+
+class InvitationUnusable(Exception):
+    """The invitation cannot be accepted any more (``reason``: expired, revoked, accepted)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class InvitationWrongUser(Exception):
+    """Somebody signed in with another e-mail address tried to accept."""
+
+
+def invitation_send_email(*, invitation: Invitation) -> None:
+    send_templated_email(
+        template="invitation",
+        to=[invitation.email],
+        context={
+            "invitation": invitation,
+            "organization": invitation.organization,
+            "inviter": invitation.invited_by,
+            "accept_url": absolute_url(invitation.get_absolute_url()),
+        },
+    )
+    with organization_scope(invitation.organization):
+        Invitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now())
+
+
+@transaction.atomic
+def invitation_create(
+    *, organization: Organization, actor: Membership, email: str, role: str
+) -> Invitation:
+    if Role(role) not in permissions.assignable_roles(actor):
+        raise PermissionDenied("You cannot invite people with this role.")
+    email = email.strip().lower()
+    if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
+        raise ValidationError({"email": "This person is already a member."})
+    existing = Invitation.objects.filter(organization=organization).open()
+    existing = existing.filter(email__iexact=email).first()
+    if existing is not None:
+        if not existing.is_expired:
+            raise ValidationError(
+                {"email": "This address already has a pending invitation. Resend it instead."}
+            )
+        existing.revoked_at = timezone.now()
+        existing.save(update_fields=["revoked_at", "updated_at"])
+    invitation = Invitation.objects.create(
+        organization=organization, email=email, role=role, invited_by=actor.user
+    )
+    transaction.on_commit(lambda: invitation_send_email(invitation=invitation))
+    return invitation
+
+
+@transaction.atomic
+def invitation_resend(*, actor: Membership, invitation: Invitation) -> Invitation:
+    """Send the invitation again, valid for another full period."""
+    if not permissions.can_manage_members(actor):
+        raise PermissionDenied("Only admins can resend invitations.")
+    if invitation.accepted_at or invitation.revoked_at:
+        raise ValidationError("This invitation was already used or revoked.")
+    invitation.expires_at = timezone.now() + INVITATION_TTL
+    invitation.save(update_fields=["expires_at", "updated_at"])
+    transaction.on_commit(lambda: invitation_send_email(invitation=invitation))
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: Membership, invitation: Invitation) -> None:
+    if not permissions.can_manage_members(actor):
+        raise PermissionDenied("Only admins can revoke invitations.")
+    if invitation.accepted_at or invitation.revoked_at:
+        return
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at", "updated_at"])
+
+
+def invitation_matches_user(invitation: Invitation, user: User) -> bool:
+    return invitation.email.lower() == user.email.lower()
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    """Join the organization. Runs in the invitation's organization scope."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.state != "pending":
+        raise InvitationUnusable(invitation.state)
+    if not invitation_matches_user(invitation, user):
+        raise InvitationWrongUser(invitation.email)
+    membership, _ = Membership.objects.get_or_create(
+        organization_id=invitation.organization_id,
+        user=user,
+        defaults={"role": invitation.role, "last_visited_at": timezone.now()},
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
+    return membership

@@ -1,0 +1,54 @@
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from workspace import permissions
+from workspace.models import Membership, Role
+
+LAST_OWNER_MESSAGE = "An organization needs at least one owner. Make someone else an owner first."
+
+
+def _ensure_another_owner_remains(membership: Membership) -> None:
+    """Raise if ``membership`` is the organization's last owner.
+
+    Locks the owners' rows so two owners demoting each other at once cannot both succeed.
+    """
+    if membership.role != Role.OWNER:
+        return
+    owners = list(
+        Membership.objects.filter(organization_id=membership.organization_id)
+        .owners()
+        .select_for_update()
+        .values_list("pk", flat=True)
+    )
+    if owners == [membership.pk]:
+        raise ValidationError(LAST_OWNER_MESSAGE, code="last_owner")
+
+
+@transaction.atomic
+def membership_change_role(*, actor: Membership, membership: Membership, role: str) -> Membership:
+    role = Role(role)
+    if not permissions.can_change_role(actor, membership) or role not in (
+        permissions.assignable_roles(actor)
+    ):
+        raise PermissionDenied("You cannot give this role.")
+    if membership.role == role:
+        return membership
+    if role != Role.OWNER:
+        _ensure_another_owner_remains(membership)
+    membership.role = role
+    membership.save(update_fields=["role", "updated_at"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, actor: Membership, membership: Membership) -> None:
+    if not permissions.can_remove(actor, membership):
+        raise PermissionDenied("You cannot remove this member.")
+    _ensure_another_owner_remains(membership)
+    membership.delete()
+
+
+@transaction.atomic
+def membership_leave(*, membership: Membership) -> None:
+    _ensure_another_owner_remains(membership)
+    membership.delete()

@@ -1,0 +1,71 @@
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.models import User
+from workspace import permissions
+from workspace.models import Membership, Organization, OrganizationSlugAlias, Role
+from workspace.tenancy import organization_scope
+
+RESERVED_SLUGS = frozenset({"new", "admin", "api", "static", "settings"})
+
+
+def slug_is_taken(slug: str, *, organization: Organization | None = None) -> bool:
+    """A slug is taken by another organization's current slug or one of its former slugs."""
+    if slug in RESERVED_SLUGS:
+        return True
+    orgs = Organization.objects.filter(slug=slug)
+    aliases = OrganizationSlugAlias.objects.filter(slug=slug)
+    if organization is not None:
+        orgs = orgs.exclude(pk=organization.pk)
+        aliases = aliases.exclude(organization=organization)
+    return orgs.exists() or aliases.exists()
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:40].strip("-") or "team"
+    slug, n = base, 1
+    while slug_is_taken(slug):
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@transaction.atomic
+def organization_create(*, name: str, owner: User) -> Organization:
+    organization = Organization.objects.create(name=name, slug=_unique_slug(name))
+    with organization_scope(organization):
+        Membership.objects.create(
+            organization=organization, user=owner, role=Role.OWNER, last_visited_at=timezone.now()
+        )
+    return organization
+
+
+@transaction.atomic
+def organization_rename(*, organization: Organization, actor: Membership, name: str) -> None:
+    if not permissions.can_rename_organization(actor):
+        raise PermissionDenied("Only admins and owners can rename the organization.")
+    organization.name = name
+    organization.save(update_fields=["name", "updated_at"])
+
+
+@transaction.atomic
+def organization_change_slug(*, organization: Organization, actor: Membership, slug: str) -> None:
+    """Change the URL slug. The old slug stays reserved and redirects members to the new one."""
+    if not permissions.can_change_slug(actor):
+        raise PermissionDenied("Only owners can change the organization's address.")
+    if slug == organization.slug:
+        return
+    if slug_is_taken(slug, organization=organization):
+        raise ValidationError({"slug": "This address is already taken."})
+    OrganizationSlugAlias.objects.filter(organization=organization, slug=slug).delete()
+    OrganizationSlugAlias.objects.create(organization=organization, slug=organization.slug)
+    organization.slug = slug
+    organization.save(update_fields=["slug", "updated_at"])
+
+
+def membership_touch(*, membership: Membership) -> None:
+    """Remember when the member last opened this organization (for "last used")."""
+    membership.last_visited_at = timezone.now()
+    Membership.objects.filter(pk=membership.pk).update(last_visited_at=membership.last_visited_at)
