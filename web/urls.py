@@ -1,13 +1,62 @@
 from django.urls import include, path
 
-from web.views import health, invitations, members, organizations, profile
+from web.views import (
+    comments,
+    health,
+    invitations,
+    members,
+    organizations,
+    profile,
+    projects,
+    tasks,
+)
 
 app_name = "web"
 
 # Everything under /o/<org_slug>/ belongs to one organization (see OrganizationMiddleware).
+task_patterns = [
+    path("", tasks.TaskDetailView.as_view(), name="task-detail"),
+    path("edit/", tasks.TaskEditView.as_view(), name="task-edit"),
+    path("delete/", tasks.TaskDeleteView.as_view(), name="task-delete"),
+    path("assign/", tasks.TaskInlineUpdateView.as_view(), name="task-assign"),
+    path("inline/<str:field>/", tasks.TaskInlineUpdateView.as_view(), name="task-inline"),
+    path("comments/", comments.CommentCreateView.as_view(), name="comment-create"),
+    path("comments/<int:pk>/edit/", comments.CommentEditView.as_view(), name="comment-edit"),
+    path("comments/<int:pk>/delete/", comments.CommentDeleteView.as_view(), name="comment-delete"),
+]
+
+project_patterns = [
+    path("", tasks.ProjectTaskListView.as_view(), name="project-detail"),
+    path("edit/", projects.ProjectEditView.as_view(), name="project-edit"),
+    path("archive/", projects.ProjectArchiveView.as_view(), name="project-archive"),
+    path("delete/", projects.ProjectDeleteView.as_view(), name="project-delete"),
+    path("fields/", projects.ProjectFieldsView.as_view(), name="project-fields"),
+    path(
+        "fields/<int:pk>/delete/",
+        projects.ProjectFieldDeleteView.as_view(),
+        name="project-field-delete",
+    ),
+]
+
 organization_patterns = [
     path("", organizations.OrganizationHomeView.as_view(), name="org-home"),
     path("settings/", organizations.OrganizationSettingsView.as_view(), name="org-settings"),
+    path("tasks/", tasks.TaskListView.as_view(), name="task-list"),
+    path(
+        "tasks/mine/",
+        tasks.TaskListView.as_view(preset="mine", title="My tasks"),
+        name="task-list-mine",
+    ),
+    path(
+        "tasks/overdue/",
+        tasks.TaskListView.as_view(preset="overdue", title="Overdue tasks"),
+        name="task-list-overdue",
+    ),
+    path("tasks/new/", tasks.TaskCreateView.as_view(), name="task-create"),
+    path("tasks/<int:number>/", include(task_patterns)),
+    path("projects/", projects.ProjectListView.as_view(), name="project-list"),
+    path("projects/new/", projects.ProjectCreateView.as_view(), name="project-create"),
+    path("p/<slug:project_slug>/", include(project_patterns)),
     path("members/", members.MemberListView.as_view(), name="member-list"),
     path("members/leave/", members.MemberLeaveView.as_view(), name="member-leave"),
     path("members/<int:pk>/role/", members.MemberRoleView.as_view(), name="member-role"),

@@ -33,3 +33,17 @@ def can_rename_organization(actor: Membership) -> bool:
 
 def can_change_slug(actor: Membership) -> bool:
     return actor.is_owner
+
+
+def can_manage_projects(actor: Membership) -> bool:
+    """Archive, unarchive and delete projects."""
+    return actor.is_admin
+
+
+def can_delete_task(actor: Membership, task) -> bool:
+    return actor.is_admin or task.created_by_id == actor.user_id
+
+
+def can_change_comment(actor: Membership, comment) -> bool:
+    """Comments are edited and deleted by their author only."""
+    return comment.author_id == actor.user_id

@@ -1,10 +1,13 @@
 """Reads that cross relations. Views call these instead of composing queries themselves."""
 
+from datetime import timedelta
+
 from django.db.models import Case, F, QuerySet, Value, When
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from accounts.models import User
-from workspace.models import Invitation, Membership, Organization, Role
+from workspace.models import Comment, Invitation, Membership, Organization, Project, Role, Task
 from workspace.tenancy import all_tenants, organization_scope
 
 
@@ -80,3 +83,48 @@ def pending_invitation_list(*, organization: Organization) -> QuerySet[Invitatio
         .select_related("invited_by")
         .order_by("-created_at")
     )
+
+
+def assignable_members(*, organization: Organization) -> list[Membership]:
+    return list(
+        Membership.objects.filter(organization=organization)
+        .select_related("user")
+        .order_by(Lower("user__name"), "user__email")
+    )
+
+
+def project_list(*, organization: Organization) -> QuerySet[Project]:
+    return (
+        Project.objects.filter(organization=organization)
+        .with_task_counts()
+        .select_related("lead__user")
+        .order_by("status", Lower("name"))
+    )
+
+
+def task_list(*, organization: Organization) -> QuerySet[Task]:
+    return Task.objects.filter(organization=organization).for_list()
+
+
+def comment_list(*, task: Task) -> QuerySet[Comment]:
+    return Comment.objects.filter(task=task).select_related("author").order_by("created_at", "pk")
+
+
+def dashboard(*, membership: Membership, limit: int = 8) -> dict:
+    """What the organization home shows the member: a fixed number of queries."""
+    today = timezone.localdate()
+    tasks = task_list(organization=membership.organization)
+    mine = tasks.open().filter(assignee=membership)
+    return {
+        "my_open_tasks": list(
+            mine.order_by(F("due_date").asc(nulls_last=True), "-priority")[:limit]
+        ),
+        "my_open_count": mine.count(),
+        "overdue_count": tasks.overdue(today).count(),
+        "due_this_week": list(
+            tasks.open()
+            .filter(due_date__gte=today, due_date__lte=today + timedelta(days=6))
+            .order_by("due_date", "-priority")[:limit]
+        ),
+        "recently_updated": list(tasks.order_by("-updated_at")[:limit]),
+    }

@@ -22,6 +22,10 @@ class TenantObjects:
     owner: object
     member: object
     invitation: object
+    project: object
+    task: object
+    comment: object
+    custom_field: object
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,57 @@ TENANT_ROUTES: dict[str, Route] = {
     ),
     "web:invitation-resend": Route(lambda o: {"pk": o.invitation.pk}, Role.ADMIN),
     "web:invitation-revoke": Route(lambda o: {"pk": o.invitation.pk}, Role.ADMIN),
+    # Projects
+    "web:project-list": Route(no_kwargs),
+    "web:project-create": Route(no_kwargs, post_data=lambda o: {"name": "Intruder project"}),
+    "web:project-detail": Route(lambda o: {"project_slug": o.project.slug}),
+    "web:project-edit": Route(
+        lambda o: {"project_slug": o.project.slug}, post_data=lambda o: {"name": "Hijacked"}
+    ),
+    "web:project-archive": Route(
+        lambda o: {"project_slug": o.project.slug}, Role.ADMIN, lambda o: {"archived": "1"}
+    ),
+    "web:project-delete": Route(lambda o: {"project_slug": o.project.slug}, Role.ADMIN),
+    "web:project-fields": Route(
+        lambda o: {"project_slug": o.project.slug},
+        post_data=lambda o: {"name": "Intruder field", "field_type": "text"},
+    ),
+    "web:project-field-delete": Route(
+        lambda o: {"project_slug": o.project.slug, "pk": o.custom_field.pk}, Role.ADMIN
+    ),
+    # Tasks
+    "web:task-list": Route(no_kwargs),
+    "web:task-list-mine": Route(no_kwargs),
+    "web:task-list-overdue": Route(no_kwargs),
+    "web:task-create": Route(
+        no_kwargs, post_data=lambda o: {"title": "Intruder task", "project": o.project.pk}
+    ),
+    "web:task-detail": Route(lambda o: {"number": o.task.number}),
+    "web:task-edit": Route(
+        lambda o: {"number": o.task.number},
+        post_data=lambda o: {
+            "title": "Hijacked",
+            "project": o.project.pk,
+            "status": "done",
+            "priority": "low",
+        },
+    ),
+    "web:task-delete": Route(lambda o: {"number": o.task.number}),
+    "web:task-assign": Route(
+        lambda o: {"number": o.task.number}, post_data=lambda o: {"assignee": "me"}
+    ),
+    "web:task-inline": Route(
+        lambda o: {"number": o.task.number, "field": "status"},
+        post_data=lambda o: {"status": "done"},
+    ),
+    "web:comment-create": Route(
+        lambda o: {"number": o.task.number}, post_data=lambda o: {"body": "Intruder comment"}
+    ),
+    "web:comment-edit": Route(
+        lambda o: {"number": o.task.number, "pk": o.comment.pk},
+        post_data=lambda o: {"body": "Hijacked"},
+    ),
+    "web:comment-delete": Route(lambda o: {"number": o.task.number, "pk": o.comment.pk}),
 }
 
 

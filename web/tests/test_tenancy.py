@@ -8,7 +8,15 @@ from django.urls import resolve, reverse
 
 from workspace.models import Role
 from workspace.tenancy import organization_scope
-from workspace.tests.factories import InvitationFactory, MembershipFactory, OrganizationFactory
+from workspace.tests.factories import (
+    CommentFactory,
+    CustomFieldFactory,
+    InvitationFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    ProjectFactory,
+    TaskFactory,
+)
 
 from .tenancy import TENANT_ROUTES, TenantObjects, accepted_methods, tenant_route_names
 
@@ -18,14 +26,29 @@ VOLATILE_FIELDS = {"last_visited_at", "last_login", "updated_at"}
 SNAPSHOT_APPS = ("accounts", "workspace", "account")
 
 
-def build_tenant(slug: str) -> TenantObjects:
+def build_tenant(slug: str, tasks: int) -> TenantObjects:
+    """An organization with one of everything. ``tasks`` sets how many tasks it has, so that the
+    victim's task numbers do not exist in the attacker's organization."""
     organization = OrganizationFactory(slug=slug, name=slug.title())
     owner = MembershipFactory(organization=organization, role=Role.OWNER)
     member = MembershipFactory(organization=organization, role=Role.MEMBER)
     with organization_scope(organization):
         invitation = InvitationFactory(organization=organization, invited_by=owner.user)
+        project = ProjectFactory(
+            organization=organization, slug=f"{slug}-project", created_by=member.user
+        )
+        field = CustomFieldFactory(project=project)
+        task = TaskFactory.create_batch(tasks, project=project, created_by=member.user)[-1]
+        comment = CommentFactory(task=task, author=member.user)
     return TenantObjects(
-        organization=organization, owner=owner, member=member, invitation=invitation
+        organization=organization,
+        owner=owner,
+        member=member,
+        invitation=invitation,
+        project=project,
+        task=task,
+        comment=comment,
+        custom_field=field,
     )
 
 
@@ -43,12 +66,12 @@ def snapshot() -> dict:
 
 @pytest.fixture
 def victim():
-    return build_tenant("victim")
+    return build_tenant("victim", tasks=3)
 
 
 @pytest.fixture
 def attacker_org():
-    return build_tenant("attacker")
+    return build_tenant("attacker", tasks=1)
 
 
 def url(name: str, organization, objects: TenantObjects) -> str:

@@ -38,7 +38,13 @@ class OrganizationCreateView(LoginRequiredMixin, FormView):
 
 
 class OrganizationHomeView(OrganizationMixin, TemplateView):
+    """The dashboard: my open tasks, what is overdue and due this week, recent changes."""
+
     template_name = "web/org_home.html"
+
+    def get_context_data(self, **kwargs):
+        kwargs.update(selectors.dashboard(membership=self.membership))
+        return super().get_context_data(**kwargs)
 
 
 class OrganizationSettingsView(OrganizationAdminMixin, TemplateView):

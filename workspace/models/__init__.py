@@ -1,4 +1,5 @@
 from .base import SoftDeleteModel, TenantModel, TimeStampedModel, tenant_manager
+from .comments import Comment
 from .organizations import (
     INVITATION_TTL,
     Invitation,
@@ -8,16 +9,27 @@ from .organizations import (
     Plan,
     Role,
 )
+from .projects import CustomField, FieldType, Project, ProjectStatus
+from .tasks import OPEN_STATUSES, Priority, Task, TaskStatus
 
 __all__ = [
     "INVITATION_TTL",
+    "OPEN_STATUSES",
+    "Comment",
+    "CustomField",
+    "FieldType",
     "Invitation",
     "Membership",
     "Organization",
     "OrganizationSlugAlias",
     "Plan",
+    "Priority",
+    "Project",
+    "ProjectStatus",
     "Role",
     "SoftDeleteModel",
+    "Task",
+    "TaskStatus",
     "TenantModel",
     "TimeStampedModel",
     "tenant_manager",

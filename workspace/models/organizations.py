@@ -35,6 +35,8 @@ class Organization(TimeStampedModel):
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=50, unique=True)
     plan = models.CharField(max_length=10, choices=Plan.choices, default=Plan.FREE)
+    # The last task number handed out; incremented in the task's own transaction (gap-free).
+    task_counter = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]

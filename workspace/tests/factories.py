@@ -1,8 +1,19 @@
 import factory
+from django.db.models import F
 from factory.django import DjangoModelFactory
 
 from accounts.tests.factories import UserFactory
-from workspace.models import Invitation, Membership, Organization, Role
+from workspace.models import (
+    Comment,
+    CustomField,
+    FieldType,
+    Invitation,
+    Membership,
+    Organization,
+    Project,
+    Role,
+    Task,
+)
 
 
 class OrganizationFactory(DjangoModelFactory):
@@ -32,3 +43,57 @@ class InvitationFactory(DjangoModelFactory):
     email = factory.Sequence(lambda n: f"invitee{n}@example.com")
     role = Role.MEMBER
     invited_by = factory.SubFactory(UserFactory)
+
+
+class ProjectFactory(DjangoModelFactory):
+    class Meta:
+        model = Project
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Project {n}")
+    slug = factory.Sequence(lambda n: f"project-{n}")
+    created_by = factory.SubFactory(UserFactory)
+
+
+class CustomFieldFactory(DjangoModelFactory):
+    class Meta:
+        model = CustomField
+
+    project = factory.SubFactory(ProjectFactory)
+    organization = factory.SelfAttribute("project.organization")
+    name = factory.Sequence(lambda n: f"Field {n}")
+    key = factory.Sequence(lambda n: f"field_{n}")
+    field_type = FieldType.TEXT
+
+
+def _next_number(task) -> int:
+    """Numbers come from the organization's counter, as in task_create."""
+    Organization.objects.filter(pk=task.project.organization_id).update(
+        task_counter=F("task_counter") + 1
+    )
+    return Organization.objects.values_list("task_counter", flat=True).get(
+        pk=task.project.organization_id
+    )
+
+
+class TaskFactory(DjangoModelFactory):
+    """A task in a project of the same organization; ``assignee`` (a membership) may be given."""
+
+    class Meta:
+        model = Task
+
+    project = factory.SubFactory(ProjectFactory)
+    organization = factory.SelfAttribute("project.organization")
+    number = factory.LazyAttribute(_next_number)
+    title = factory.Sequence(lambda n: f"Task number {n}")
+    created_by = factory.SubFactory(UserFactory)
+
+
+class CommentFactory(DjangoModelFactory):
+    class Meta:
+        model = Comment
+
+    task = factory.SubFactory(TaskFactory)
+    organization = factory.SelfAttribute("task.organization")
+    author = factory.SubFactory(UserFactory)
+    body = "A comment."

@@ -1,0 +1,74 @@
+"""django-filter FilterSets. Every choice list comes from the request's organization."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from workspace.models import Priority, Project, TaskStatus
+
+ASSIGNEE_ME = "me"
+ASSIGNEE_NONE = "none"
+SEARCH_MAX_LENGTH = 200
+
+
+class TaskFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_search",
+        label="Search",
+        max_length=SEARCH_MAX_LENGTH,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "Search title and description"}
+        ),
+    )
+    status = django_filters.MultipleChoiceFilter(
+        choices=TaskStatus.choices, widget=forms.CheckboxSelectMultiple
+    )
+    priority = django_filters.MultipleChoiceFilter(
+        choices=Priority.key_choices(),
+        method="filter_priority",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    assignee = django_filters.ChoiceFilter(
+        method="filter_assignee",
+        empty_label="Anyone",
+        widget=forms.Select(attrs={"class": "input"}),
+    )
+    project = django_filters.ModelChoiceFilter(
+        queryset=Project.objects.none(),
+        field_name="project",
+        empty_label="All projects",
+        widget=forms.Select(attrs={"class": "input"}),
+    )
+    due = django_filters.DateFromToRangeFilter(
+        field_name="due_date",
+        label="Due between",
+        widget=django_filters.widgets.RangeWidget(attrs={"type": "date"}),
+    )
+
+    def __init__(self, data=None, *args, request, members, projects=None, **kwargs):
+        super().__init__(data, *args, request=request, **kwargs)
+        self.membership = request.membership
+        self.filters["assignee"].extra["choices"] = [
+            (ASSIGNEE_ME, "Me"),
+            (ASSIGNEE_NONE, "Unassigned"),
+            *((str(m.pk), m.user.display_name) for m in members),
+        ]
+        if projects is None:
+            projects = Project.objects.filter(organization=request.organization)
+        self.filters["project"].queryset = projects
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value))
+
+    def filter_priority(self, queryset, name, value):
+        return queryset.filter(priority__in=[Priority.by_key(key) for key in value])
+
+    def filter_assignee(self, queryset, name, value):
+        if value == ASSIGNEE_ME:
+            return queryset.filter(assignee=self.membership)
+        if value == ASSIGNEE_NONE:
+            return queryset.filter(assignee__isnull=True)
+        return queryset.filter(assignee_id=value)

@@ -1,0 +1,150 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.views.generic import FormView, TemplateView, View
+
+from web.forms.projects import CustomFieldForm, ProjectForm
+from web.mixins import OrganizationAdminMixin, OrganizationMixin
+from workspace import permissions, selectors
+from workspace.models import CustomField, Project
+from workspace.services import projects as services
+
+
+class ProjectMixin(OrganizationMixin):
+    def get_project(self) -> Project:
+        if not hasattr(self, "_project"):
+            self._project = get_object_or_404(
+                Project.objects.filter(organization=self.organization),
+                slug=self.kwargs["project_slug"],
+            )
+        return self._project
+
+    def get_context_data(self, **kwargs):
+        if "project_slug" in self.kwargs:
+            kwargs.setdefault("project", self.get_project())
+        return super().get_context_data(**kwargs)
+
+
+class ProjectListView(OrganizationMixin, TemplateView):
+    template_name = "web/project_list.html"
+
+    def get_context_data(self, **kwargs):
+        projects = list(selectors.project_list(organization=self.organization))
+        kwargs.setdefault("active_projects", [p for p in projects if p.is_active])
+        kwargs.setdefault("archived_projects", [p for p in projects if not p.is_active])
+        kwargs.setdefault("can_manage", permissions.can_manage_projects(self.membership))
+        return super().get_context_data(**kwargs)
+
+
+class ProjectFormMixin(ProjectMixin):
+    template_name = "web/project_form.html"
+
+    def get_form(self, form_class=None):
+        return ProjectForm(
+            **self.get_form_kwargs(),
+            organization=self.organization,
+            members=selectors.assignable_members(organization=self.organization),
+        )
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=422)
+
+
+class ProjectCreateView(ProjectFormMixin, FormView):
+    def form_valid(self, form):
+        try:
+            project = services.project_create(
+                organization=self.organization, actor=self.membership, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Project {project.name} created.")
+        return redirect(project.get_absolute_url())
+
+
+class ProjectEditView(ProjectFormMixin, FormView):
+    def get_initial(self):
+        project = self.get_project()
+        return {"name": project.name, "description": project.description, "lead": project.lead_id}
+
+    def form_valid(self, form):
+        project = self.get_project()
+        try:
+            services.project_update(project=project, actor=self.membership, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Project {project.name} saved.")
+        return redirect(project.get_absolute_url())
+
+
+class ProjectArchiveView(OrganizationAdminMixin, ProjectMixin, View):
+    """POST ``archived=1`` to archive, ``archived=0`` to bring the project back."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        project = self.get_project()
+        archived = request.POST.get("archived") == "1"
+        services.project_set_archived(project=project, actor=self.membership, archived=archived)
+        verb = "archived" if archived else "restored to active"
+        messages.success(request, f"Project {project.name} {verb}.")
+        return redirect("web:project-list", org_slug=self.organization.slug)
+
+
+class ProjectDeleteView(OrganizationAdminMixin, ProjectMixin, TemplateView):
+    template_name = "web/project_delete.html"
+
+    def post(self, request, *args, **kwargs):
+        project = self.get_project()
+        services.project_delete(project=project, actor=self.membership)
+        messages.success(request, f"Project {project.name} and its tasks were moved to the trash.")
+        return redirect("web:project-list", org_slug=self.organization.slug)
+
+
+class ProjectFieldsView(ProjectMixin, FormView):
+    """The project's custom fields: list and add (members), remove (separate view)."""
+
+    template_name = "web/project_fields.html"
+    form_class = CustomFieldForm
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault(
+            "definitions",
+            CustomField.objects.filter(project=self.get_project()).order_by("position", "pk"),
+        )
+        return super().get_context_data(**kwargs)
+
+    def form_valid(self, form):
+        try:
+            field = services.custom_field_create(
+                project=self.get_project(), actor=self.membership, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Field {field.name} added.")
+        return redirect(
+            "web:project-fields",
+            org_slug=self.organization.slug,
+            project_slug=self.get_project().slug,
+        )
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=422)
+
+
+class ProjectFieldDeleteView(ProjectMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        project = self.get_project()
+        field = get_object_or_404(CustomField.objects.filter(project=project), pk=kwargs["pk"])
+        if not permissions.can_manage_projects(self.membership):
+            raise PermissionDenied("Only admins can remove fields.")
+        services.custom_field_delete(field=field, actor=self.membership)
+        messages.success(request, f"Field {field.name} removed.")
+        return redirect(
+            "web:project-fields", org_slug=self.organization.slug, project_slug=project.slug
+        )

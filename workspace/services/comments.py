@@ -1,0 +1,46 @@
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from workspace import permissions
+from workspace.models import Comment, Membership, Task
+
+
+def _clean_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": "Write something first."})
+    return body
+
+
+@transaction.atomic
+def comment_create(*, task: Task, actor: Membership, body: str) -> Comment:
+    comment = Comment(
+        organization_id=task.organization_id, task=task, author=actor.user, body=_clean_body(body)
+    )
+    comment.full_clean(exclude=["organization", "task", "author"])
+    comment.save()
+    return comment
+
+
+@transaction.atomic
+def comment_update(*, comment: Comment, actor: Membership, body: str) -> Comment:
+    if not permissions.can_change_comment(actor, comment):
+        raise PermissionDenied("You can only edit your own comments.")
+    body = _clean_body(body)
+    if body == comment.body:
+        return comment
+    comment.body = body
+    comment.edited_at = timezone.now()
+    comment.full_clean(exclude=["organization", "task", "author"])
+    comment.save(update_fields=["body", "edited_at", "updated_at"])
+    return comment
+
+
+@transaction.atomic
+def comment_delete(*, comment: Comment, actor: Membership) -> None:
+    if not permissions.can_change_comment(actor, comment):
+        raise PermissionDenied("You can only delete your own comments.")
+    comment.deleted_at = timezone.now()
+    comment.deleted_by = actor.user
+    comment.save(update_fields=["deleted_at", "deleted_by", "updated_at"])

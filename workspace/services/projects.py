@@ -1,0 +1,129 @@
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from workspace import permissions
+from workspace.models import CustomField, FieldType, Membership, Organization, Project, Task
+
+
+def _unique_project_slug(organization: Organization, name: str, *, exclude_pk=None) -> str:
+    base = slugify(name)[:50].strip("-") or "project"
+    taken = set(
+        Project.all_objects.filter(organization=organization, slug__startswith=base)
+        .exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
+    )
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _check_lead(organization: Organization, lead: Membership | None) -> None:
+    if lead is not None and lead.organization_id != organization.pk:
+        raise ValidationError({"lead": "Choose a member of this organization."})
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if len(name) < 2:
+        raise ValidationError({"name": "Give the project a name of at least 2 characters."})
+    return name
+
+
+@transaction.atomic
+def project_create(
+    *,
+    organization: Organization,
+    actor: Membership,
+    name: str,
+    description: str = "",
+    lead: Membership | None = None,
+) -> Project:
+    name = _clean_name(name)
+    _check_lead(organization, lead)
+    return Project.objects.create(
+        organization=organization,
+        name=name,
+        slug=_unique_project_slug(organization, name),
+        description=description.strip(),
+        lead=lead,
+        created_by=actor.user,
+    )
+
+
+@transaction.atomic
+def project_update(
+    *, project: Project, actor: Membership, name: str, description: str, lead: Membership | None
+) -> Project:
+    _check_lead(project.organization, lead)
+    project.name = _clean_name(name)
+    project.description = description.strip()
+    project.lead = lead
+    project.save(update_fields=["name", "description", "lead", "updated_at"])
+    return project
+
+
+@transaction.atomic
+def project_set_archived(*, project: Project, actor: Membership, archived: bool) -> Project:
+    if not permissions.can_manage_projects(actor):
+        raise PermissionDenied("Only admins can archive projects.")
+    project.status = "archived" if archived else "active"
+    project.save(update_fields=["status", "updated_at"])
+    return project
+
+
+@transaction.atomic
+def project_delete(*, project: Project, actor: Membership) -> None:
+    """Soft-delete the project and, with the same timestamp, its live tasks (so restoring the
+    project brings back exactly those)."""
+    if not permissions.can_manage_projects(actor):
+        raise PermissionDenied("Only admins can delete projects.")
+    now = timezone.now()
+    Task.objects.filter(organization=project.organization_id, project=project).update(
+        deleted_at=now, deleted_by=actor.user
+    )
+    project.deleted_at = now
+    project.deleted_by = actor.user
+    project.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+
+
+@transaction.atomic
+def custom_field_create(
+    *,
+    project: Project,
+    actor: Membership,
+    name: str,
+    field_type: str,
+    options: list[str] | None = None,
+    required: bool = False,
+) -> CustomField:
+    name = " ".join((name or "").split())
+    key = slugify(name).replace("-", "_")[:60]
+    if not key:
+        raise ValidationError({"name": "Give the field a name."})
+    existing = CustomField.objects.filter(project=project)
+    if existing.filter(key=key).exists():
+        raise ValidationError({"name": "This project already has a field with this name."})
+    cleaned_options = [o.strip() for o in options or [] if o.strip()]
+    field = CustomField(
+        organization=project.organization,
+        project=project,
+        name=name,
+        key=key,
+        field_type=field_type,
+        options=cleaned_options if field_type == FieldType.CHOICE else [],
+        required=required,
+        position=existing.count(),
+    )
+    field.full_clean(exclude=["organization", "project"])
+    field.save()
+    return field
+
+
+@transaction.atomic
+def custom_field_delete(*, field: CustomField, actor: Membership) -> None:
+    """Values already stored on tasks stay in their JSON; the field stops being shown."""
+    field.delete()

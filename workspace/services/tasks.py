@@ -1,0 +1,211 @@
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from workspace import permissions
+from workspace.custom_fields import clean_custom_values
+from workspace.models import (
+    CustomField,
+    Membership,
+    Organization,
+    Priority,
+    Project,
+    Task,
+    TaskStatus,
+)
+
+EDITABLE_FIELDS = (
+    "title",
+    "description",
+    "status",
+    "priority",
+    "due_date",
+    "assignee",
+    "project",
+    "custom_fields",
+)
+TITLE_MIN_LENGTH = 3
+
+
+class StaleTaskError(ValidationError):
+    """The task changed after the editor loaded it; saving would overwrite that change."""
+
+    def __init__(self, task: Task):
+        changed_at = timezone.localtime(task.updated_at).strftime("%H:%M:%S")
+        super().__init__(
+            f"Someone changed this task at {changed_at} after you opened it. "
+            "The latest version is shown: check it and make your change again.",
+            code="stale",
+        )
+        self.task = task
+
+
+def _allocate_number(organization: Organization) -> int:
+    """Next task number of the organization. The counter row stays locked until the creating
+    transaction ends, so concurrent creations queue up and a rollback frees the number again:
+    numbers are unique and gap-free."""
+    table = Organization._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET task_counter = task_counter + 1 WHERE id = %s "  # noqa: S608
+            "RETURNING task_counter",
+            [organization.pk],
+        )
+        return cursor.fetchone()[0]
+
+
+def _validate(task: Task, *, creating: bool) -> None:
+    errors: dict[str, str] = {}
+    task.title = " ".join((task.title or "").split())
+    if len(task.title) < TITLE_MIN_LENGTH:
+        errors["title"] = f"The title needs at least {TITLE_MIN_LENGTH} characters."
+    project = task.project
+    if (
+        project is None
+        or project.organization_id != task.organization_id
+        or not project.is_active
+        or project.is_deleted
+    ):
+        errors["project"] = "Choose an active project of this organization."
+    if task.assignee is not None and task.assignee.organization_id != task.organization_id:
+        errors["assignee"] = "Choose a member of this organization."
+    if creating and task.due_date is not None and task.due_date < timezone.localdate():
+        errors["due_date"] = "The due date cannot be in the past."
+    if task.status not in TaskStatus.values:
+        errors["status"] = "Choose a valid status."
+    if task.priority not in Priority.values:
+        errors["priority"] = "Choose a valid priority."
+    if errors:
+        raise ValidationError(errors)
+    try:
+        task.full_clean(
+            exclude=[
+                "organization",
+                "project",
+                "assignee",
+                "created_by",
+                "number",
+                "custom_fields",
+            ],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+    except ValidationError as error:
+        raise ValidationError(error.message_dict) from None
+
+
+def _definitions(project: Project) -> list[CustomField]:
+    return list(CustomField.objects.filter(project=project))
+
+
+def _track_completion(task: Task, old_status: str | None) -> None:
+    if task.status == TaskStatus.DONE and old_status != TaskStatus.DONE:
+        task.completed_at = timezone.now()
+    elif task.status != TaskStatus.DONE:
+        task.completed_at = None
+
+
+@transaction.atomic
+def task_create(
+    *,
+    organization: Organization,
+    actor: Membership,
+    project: Project,
+    title: str,
+    description: str = "",
+    status: str = TaskStatus.TODO,
+    priority: int = Priority.MEDIUM,
+    due_date=None,
+    assignee: Membership | None = None,
+    custom_fields: dict | None = None,
+) -> Task:
+    task = Task(
+        organization=organization,
+        project=project,
+        title=title,
+        description=(description or "").strip(),
+        status=status,
+        priority=priority,
+        due_date=due_date,
+        assignee=assignee,
+        created_by=actor.user,
+    )
+    _validate(task, creating=True)
+    task.custom_fields = clean_custom_values(_definitions(project), custom_fields or {})
+    _track_completion(task, None)
+    task.number = _allocate_number(organization)
+    task.save()
+    return task
+
+
+@transaction.atomic
+def task_update(
+    *,
+    task: Task,
+    actor: Membership,
+    data: dict,
+    expected_updated_at: datetime | None = None,
+) -> dict[str, tuple]:
+    """Apply ``data`` (a subset of EDITABLE_FIELDS) and return ``{field: (old, new)}`` for what
+    actually changed. Only changed columns are written.
+
+    With ``expected_updated_at`` (the version the editor saw), a task changed since then raises
+    ``StaleTaskError`` (with ``task`` refreshed) instead of silently overwriting the newer change.
+    On a validation error the instance keeps its previous values."""
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    locked = Task.objects.select_for_update().filter(pk=task.pk)
+    current_version = locked.values_list("updated_at", flat=True).get()
+    if expected_updated_at is not None and current_version != expected_updated_at:
+        task.refresh_from_db()
+        raise StaleTaskError(task)
+
+    old = {field: getattr(task, field) for field in data}
+    try:
+        for field, value in data.items():
+            setattr(task, field, value)
+        if "description" in data:
+            task.description = (task.description or "").strip()
+        _validate(task, creating=False)
+        if "custom_fields" in data:
+            task.custom_fields = clean_custom_values(
+                _definitions(task.project), data["custom_fields"]
+            )
+    except ValidationError:
+        for field, value in old.items():
+            setattr(task, field, value)
+        raise
+    changes = {
+        field: (old[field], getattr(task, field))
+        for field in data
+        if old[field] != getattr(task, field)
+    }
+    if not changes:
+        return {}
+    if "status" in changes:
+        _track_completion(task, old["status"])
+    task.save(update_fields=[*changes, "completed_at", "updated_at"])
+    return changes
+
+
+def task_assign(
+    *, task: Task, actor: Membership, assignee: Membership | None, expected_updated_at=None
+) -> dict[str, tuple]:
+    return task_update(
+        task=task,
+        actor=actor,
+        data={"assignee": assignee},
+        expected_updated_at=expected_updated_at,
+    )
+
+
+@transaction.atomic
+def task_delete(*, task: Task, actor: Membership) -> None:
+    if not permissions.can_delete_task(actor, task):
+        raise PermissionDenied("Only admins and the task's creator can delete it.")
+    task.deleted_at = timezone.now()
+    task.deleted_by = actor.user
+    task.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
