@@ -60,3 +60,12 @@ def mark_page(page) -> None:
 
 def page_was_reloaded(page) -> bool:
     return not page.evaluate("window.__tandemMark === true")
+
+
+def htmx_settled(page) -> None:
+    """Wait until htmx has no request in flight and has finished swapping and settling, so the
+    next interaction reaches freshly swapped (and processed) elements."""
+    page.wait_for_function(
+        "() => window.htmx && !document.querySelector("
+        "'.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    )

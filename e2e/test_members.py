@@ -3,7 +3,7 @@ import re
 from playwright.sync_api import expect
 
 from accounts.tests.factories import DEFAULT_PASSWORD
-from e2e.conftest import link_in, mark_page, page_was_reloaded, sign_in
+from e2e.conftest import htmx_settled, link_in, mark_page, page_was_reloaded, sign_in
 from workspace.models import Role
 from workspace.tests.factories import MembershipFactory
 
@@ -51,6 +51,7 @@ def test_invite_sign_up_promote_and_remove(live_server, page, browser, mailoutbo
         page.locator("tr", has_text="Joe Newcomer").get_by_label("Role of Joe Newcomer")
     ).to_have_value("admin")
     assert not page_was_reloaded(page)
+    htmx_settled(page)
 
     # ... and then removes him, confirming in the row.
     page.locator("tr", has_text="Joe Newcomer").get_by_role(

@@ -38,7 +38,7 @@ def _select(name: str, label: str, choices, selected) -> str:
     )
 
 
-def _control(task: Task, field: str, members: list[Membership], value=None) -> str:
+def _control(task: Task, field: str, members: list[Membership], value, context: str) -> str:
     ref = task.reference
     if field == "status":
         return _select("status", f"Status of {ref}", TaskStatus.choices, value or task.status)
@@ -62,10 +62,11 @@ def _control(task: Task, field: str, members: list[Membership], value=None) -> s
         )
     return format_html(
         '<input type="text" name="title" value="{}" aria-label="Title of {}" required '
-        'minlength="3" maxlength="200" class="{} w-full font-medium text-slate-900">',
+        'minlength="3" maxlength="200" class="{} w-full font-medium text-slate-900 {}">',
         task.title if value is None else value,
         ref,
         CONTROL,
+        "text-lg" if context == "detail" else "",
     )
 
 
@@ -102,6 +103,6 @@ def inline_field(
         csrf=csrf_token,
         version=task.updated_at.isoformat(),
         context=context,
-        control=_control(task, field, members, value),
+        control=_control(task, field, members, value, context),
         error=format_html('<p class="field-error" role="alert">{}</p>', error) if error else "",
     )

@@ -51,6 +51,16 @@
     else form.submit();
   });
 
+  // Filter forms push their query string into the address bar: leave out empty fields so that
+  // bookmarked and shared URLs say only what was chosen.
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.verb !== "get") return;
+    var params = event.detail.parameters;
+    Object.keys(params).forEach(function (key) {
+      if (params[key] === "") delete params[key];
+    });
+  });
+
   document.addEventListener("DOMContentLoaded", function () { armToasts(document); });
   document.addEventListener("htmx:afterSettle", function (event) { armToasts(event.target); });
   document.addEventListener("htmx:oobAfterSwap", function (event) { armToasts(event.target); });

@@ -19,7 +19,7 @@ from web.forms.tasks import INLINE_FIELDS, InlineTaskForm, TaskForm
 from web.htmx import wants_fragment
 from web.inline import inline_field
 from web.mixins import OrganizationMixin
-from web.tables.tasks import PAGE_SIZES, TaskTable
+from web.tables.tasks import DEFAULT_PAGE_SIZE, PAGE_SIZES, TaskTable
 from workspace import permissions, selectors
 from workspace.models import Project, Task
 from workspace.services import tasks as services
@@ -89,6 +89,7 @@ class TaskListView(TaskObjectMixin, SingleTableMixin, FilterView):
         kwargs.setdefault("title", self.title)
         kwargs.setdefault("preset", self.preset)
         kwargs.setdefault("page_sizes", PAGE_SIZES)
+        kwargs.setdefault("default_page_size", DEFAULT_PAGE_SIZE)
         kwargs.setdefault("list_url", self.request.path)
         return super().get_context_data(**kwargs)
 
@@ -330,8 +331,8 @@ class TaskEditView(TaskObjectMixin, FormView):
                 members=self.members(),
                 project=stale.task.project,
             )
-            fresh.add_error(None, stale)
-            return self.render_to_response(self.get_context_data(form=fresh), status=409)
+            context = self.get_context_data(form=fresh, conflict=stale.messages[0])
+            return self.render_to_response(context, status=409)
         except ValidationError as error:
             form.add_service_error(error)
             return self.form_invalid(form)

@@ -56,18 +56,17 @@ def _allocate_number(organization: Organization) -> int:
         return cursor.fetchone()[0]
 
 
-def _validate(task: Task, *, creating: bool) -> None:
+def _validate(task: Task, *, creating: bool, project_changed: bool = False) -> None:
+    """The task rules. A task must go into an active project of its organization; tasks already
+    in a project that was archived later can still be edited (and closed)."""
     errors: dict[str, str] = {}
     task.title = " ".join((task.title or "").split())
     if len(task.title) < TITLE_MIN_LENGTH:
         errors["title"] = f"The title needs at least {TITLE_MIN_LENGTH} characters."
     project = task.project
-    if (
-        project is None
-        or project.organization_id != task.organization_id
-        or not project.is_active
-        or project.is_deleted
-    ):
+    if project is None or project.organization_id != task.organization_id:
+        errors["project"] = "Choose an active project of this organization."
+    elif (creating or project_changed) and (not project.is_active or project.is_deleted):
         errors["project"] = "Choose an active project of this organization."
     if task.assignee is not None and task.assignee.organization_id != task.organization_id:
         errors["assignee"] = "Choose a member of this organization."
@@ -169,7 +168,9 @@ def task_update(
             setattr(task, field, value)
         if "description" in data:
             task.description = (task.description or "").strip()
-        _validate(task, creating=False)
+        _validate(
+            task, creating=False, project_changed=old.get("project", task.project) != task.project
+        )
         if "custom_fields" in data:
             task.custom_fields = clean_custom_values(
                 _definitions(task.project), data["custom_fields"]

@@ -1,0 +1,266 @@
+"""Creating, editing, reading and deleting tasks through their pages."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from workspace.models import FieldType, Priority, Task, TaskStatus
+from workspace.tenancy import organization_scope
+from workspace.tests.factories import (
+    CommentFactory,
+    CustomFieldFactory,
+    MembershipFactory,
+    ProjectFactory,
+    TaskFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def project(organization):
+    return ProjectFactory(organization=organization, name="Website", slug="website")
+
+
+def create_url(**query):
+    url = reverse("web:task-create", kwargs={"org_slug": "acme"})
+    return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+
+
+def valid(project, **overrides):
+    return {
+        "title": "Write the copy",
+        "project": project.pk,
+        "status": "todo",
+        "priority": "high",
+        **overrides,
+    }
+
+
+def tasks_of(organization):
+    with organization_scope(organization):
+        return list(Task.objects.order_by("number"))
+
+
+class TestCreate:
+    def test_member_creates_a_task_and_lands_on_it(self, login, member, project, organization):
+        response = login(member).post(create_url(), valid(project, assignee=member.pk))
+
+        [task] = tasks_of(organization)
+        assert response["Location"] == task.get_absolute_url()
+        assert (task.number, task.title, task.priority) == (1, "Write the copy", Priority.HIGH)
+        assert task.assignee_id == member.pk
+        assert task.created_by == member.user
+
+    @pytest.mark.parametrize(
+        ("overrides", "field", "message"),
+        [
+            ({"title": "  ab  "}, "title", "at least 3 characters"),
+            (
+                {"due_date": (timezone.localdate() - timedelta(days=1)).isoformat()},
+                "due_date",
+                "cannot be in the past",
+            ),
+            ({"priority": "extreme"}, "priority", "Select a valid choice"),
+        ],
+    )
+    def test_errors_show_next_to_the_field(
+        self, login, member, project, organization, overrides, field, message
+    ):
+        response = login(member).post(create_url(), valid(project, **overrides))
+
+        assert response.status_code == 422
+        html = response.content.decode()
+        field_block = html.split(f'id="div_id_{field}"')[1].split('id="div_id_')[0]
+        assert message in field_block
+        assert tasks_of(organization) == []
+
+    def test_another_organizations_member_cannot_be_assigned(
+        self, login, member, project, organization
+    ):
+        stranger = MembershipFactory()
+
+        response = login(member).post(create_url(), valid(project, assignee=stranger.pk))
+
+        assert response.status_code == 422
+        assert tasks_of(organization) == []
+
+    def test_archived_project_is_not_offered_and_refused(self, login, member, organization):
+        archived = ProjectFactory(organization=organization, status="archived")
+
+        page = login(member).get(create_url())
+        response = login(member).post(create_url(), valid(archived))
+
+        assert f'value="{archived.pk}"' not in page.content.decode()
+        assert response.status_code == 422
+
+    def test_without_projects_the_page_says_to_create_one(self, login, member):
+        page = login(member).get(create_url())
+
+        assert "there is no active project yet" in page.content.decode()
+
+    def test_custom_fields_are_shown_validated_and_stored(
+        self, login, member, project, organization
+    ):
+        CustomFieldFactory(
+            project=project, name="Points", key="points", field_type=FieldType.NUMBER
+        )
+        CustomFieldFactory(
+            project=project,
+            name="Area",
+            key="area",
+            field_type=FieldType.CHOICE,
+            options=["Web", "API"],
+            required=True,
+        )
+        client = login(member)
+
+        page = client.get(create_url(project="website")).content.decode()
+        bad = client.post(create_url(), valid(project, cf_points="many", cf_area="Mobile"))
+        good = client.post(create_url(), valid(project, cf_points="3", cf_area="API"))
+
+        assert 'name="cf_points"' in page
+        assert 'name="cf_area"' in page
+        assert bad.status_code == 422
+        assert "Enter a number." in bad.content.decode()
+        assert "Select a valid choice" in bad.content.decode()
+        assert good.status_code == 302
+        [task] = tasks_of(organization)
+        assert task.custom_fields == {"points": 3, "area": "API"}
+
+    def test_choosing_another_project_swaps_in_its_custom_fields(
+        self, login, member, project, organization
+    ):
+        other = ProjectFactory(organization=organization, slug="other")
+        CustomFieldFactory(project=other, name="Budget", key="budget")
+
+        response = login(member).get(create_url(project=other.pk), HTTP_HX_REQUEST="true")
+
+        html = response.content.decode()
+        assert html.lstrip().startswith('<div id="custom-fields"')
+        assert 'name="cf_budget"' in html
+
+
+class TestEdit:
+    @pytest.fixture
+    def task(self, project, member):
+        with organization_scope(project.organization):
+            return TaskFactory(project=project, title="Old title", created_by=member.user)
+
+    def edit_url(self, task):
+        return reverse("web:task-edit", kwargs={"org_slug": "acme", "number": task.number})
+
+    def test_edit_saves_every_field(self, login, member, task, project):
+        data = valid(
+            project,
+            title="New title",
+            description="Details",
+            status="done",
+            priority="urgent",
+            version=task.updated_at.isoformat(),
+        )
+
+        response = login(member).post(self.edit_url(task), data)
+
+        assert response["Location"] == task.get_absolute_url()
+        [saved] = tasks_of(project.organization)
+        assert (saved.title, saved.description, saved.status) == ("New title", "Details", "done")
+        assert saved.completed_at is not None
+
+    def test_edit_form_is_prefilled(self, login, member, task):
+        page = login(member).get(self.edit_url(task)).content.decode()
+
+        assert 'value="Old title"' in page
+        assert f'value="{task.updated_at.isoformat()}"' in page
+
+    def test_a_stale_form_is_refused_and_shows_the_latest_version(
+        self, login, member, task, project
+    ):
+        old_version = task.updated_at.isoformat()
+        login(member).post(
+            self.edit_url(task),
+            valid(project, title="Someone else's title", version=old_version),
+        )
+
+        response = login(member).post(
+            self.edit_url(task), valid(project, title="My title", version=old_version)
+        )
+
+        assert response.status_code == 409
+        html = response.content.decode()
+        assert "changed this task" in html
+        assert 'value="Someone else&#x27;s title"' in html
+        assert tasks_of(project.organization)[0].title == "Someone else's title"
+
+
+class TestDetailAndDelete:
+    def test_detail_shows_the_task_its_fields_and_comments(self, login, member, project):
+        with organization_scope(project.organization):
+            task = TaskFactory(project=project, title="Ship it", description="See https://x.io")
+            CommentFactory(task=task, body="First!")
+
+        page = login(member).get(task.get_absolute_url()).content.decode()
+
+        assert 'value="Ship it"' in page
+        assert '<a href="https://x.io"' in page
+        assert "First!" in page
+        assert 'id="task-fields"' in page
+
+    def test_detail_query_count_does_not_grow_with_comments(
+        self, login, member, project, django_assert_max_num_queries
+    ):
+        with organization_scope(project.organization):
+            task = TaskFactory(project=project)
+            CommentFactory.create_batch(5, task=task)
+        client = login(member)
+        client.get(task.get_absolute_url())
+        with django_assert_max_num_queries(15) as measured:
+            client.get(task.get_absolute_url())
+        with organization_scope(project.organization):
+            CommentFactory.create_batch(45, task=task)
+
+        with django_assert_max_num_queries(len(measured.captured_queries)):
+            page = client.get(task.get_absolute_url()).content.decode()
+
+        assert page.count('<li id="comment-') == 50
+
+    def test_creator_deletes_after_confirming(self, login, member, project):
+        with organization_scope(project.organization):
+            task = TaskFactory(project=project, created_by=member.user)
+        client = login(member)
+        url = reverse("web:task-delete", kwargs={"org_slug": "acme", "number": task.number})
+
+        assert "Delete #" in client.get(url).content.decode()
+        response = client.post(url)
+
+        assert response["Location"] == reverse("web:task-list", kwargs={"org_slug": "acme"})
+        assert tasks_of(project.organization) == []
+        assert client.get(task.get_absolute_url()).status_code == 404
+
+    def test_other_members_cannot_delete(self, login, member, admin, project):
+        with organization_scope(project.organization):
+            task = TaskFactory(project=project, created_by=admin.user)
+        url = reverse("web:task-delete", kwargs={"org_slug": "acme", "number": task.number})
+
+        assert login(member).get(url).status_code == 403
+        assert login(member).post(url).status_code == 403
+        assert len(tasks_of(project.organization)) == 1
+
+    def test_unknown_number_is_404(self, login, member):
+        url = reverse("web:task-detail", kwargs={"org_slug": "acme", "number": 999})
+
+        assert login(member).get(url).status_code == 404
+
+
+def test_dashboard_shows_my_work(login, member, project):
+    today = timezone.localdate()
+    with organization_scope(project.organization):
+        TaskFactory(project=project, title="Mine and due", assignee=member, due_date=today)
+        TaskFactory(project=project, title="Mine and done", assignee=member, status=TaskStatus.DONE)
+
+    page = login(member).get(reverse("web:org-home", kwargs={"org_slug": "acme"})).content.decode()
+
+    assert "Mine and due" in page
+    assert 'data-testid="my-open-count">1<' in page
