@@ -42,7 +42,7 @@ class TaskFilter(django_filters.FilterSet):
     due = django_filters.DateFromToRangeFilter(
         field_name="due_date",
         label="Due between",
-        widget=django_filters.widgets.RangeWidget(attrs={"type": "date"}),
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
 
     def __init__(self, data=None, *args, request, members, projects=None, **kwargs):

@@ -1,6 +1,6 @@
 """Validation of the values a task stores for its project's custom fields."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -30,6 +30,8 @@ def _coerce(field: CustomField, value):
             raise ValueError("Enter a number.")
         return int(number) if number == number.to_integral_value() else float(number)
     if field.field_type == FieldType.DATE:
+        if isinstance(value, datetime):
+            return value.date().isoformat()
         if isinstance(value, date):
             return value.isoformat()
         try:

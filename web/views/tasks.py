@@ -82,7 +82,8 @@ class TaskListView(TaskObjectMixin, SingleTableMixin, FilterView):
 
     def get_template_names(self):
         if wants_fragment(self.request):
-            return [f"{self.template_name}#task-table"]
+            # The table partial lives in the base list template (project pages extend it).
+            return [f"{TaskListView.template_name}#task-table"]
         return [self.template_name]
 
     def get_context_data(self, **kwargs):

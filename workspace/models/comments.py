@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 
 from .base import SoftDeleteModel, TenantModel, TimeStampedModel, tenant_manager
@@ -9,7 +10,7 @@ class Comment(TenantModel, TimeStampedModel, SoftDeleteModel):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    body = models.TextField(max_length=10000)
+    body = models.TextField(max_length=10000, validators=[MaxLengthValidator(10000)])
     edited_at = models.DateTimeField(null=True, blank=True)
 
     objects = tenant_manager(include_deleted=False)

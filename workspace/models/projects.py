@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -33,7 +34,9 @@ class ProjectQuerySet(models.QuerySet):
 class Project(TenantModel, TimeStampedModel, SoftDeleteModel):
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=60)
-    description = models.TextField(blank=True, max_length=5000)
+    description = models.TextField(
+        blank=True, max_length=5000, validators=[MaxLengthValidator(5000)]
+    )
     status = models.CharField(
         max_length=10, choices=ProjectStatus.choices, default=ProjectStatus.ACTIVE
     )

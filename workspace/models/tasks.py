@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -19,7 +20,7 @@ OPEN_STATUSES = (TaskStatus.TODO, TaskStatus.IN_PROGRESS)
 
 class Priority(models.IntegerChoices):
     """Stored as numbers so that sorting by priority sorts by severity (and uses an index).
-    URLs and forms speak the names (``Priority.by_name``)."""
+    URLs and forms speak the names (``Priority.by_key``)."""
 
     LOW = 1, "Low"
     MEDIUM = 2, "Medium"
@@ -59,7 +60,9 @@ class Task(TenantModel, TimeStampedModel, SoftDeleteModel):
     number = models.PositiveIntegerField(editable=False)
     project = models.ForeignKey("workspace.Project", on_delete=models.CASCADE, related_name="tasks")
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True, max_length=20000)
+    description = models.TextField(
+        blank=True, max_length=20000, validators=[MaxLengthValidator(20000)]
+    )
     status = models.CharField(max_length=12, choices=TaskStatus.choices, default=TaskStatus.TODO)
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.MEDIUM)
     due_date = models.DateField(null=True, blank=True)

@@ -26,6 +26,15 @@ def _check_lead(organization: Organization, lead: Membership | None) -> None:
         raise ValidationError({"lead": "Choose a member of this organization."})
 
 
+def _full_clean(project: Project) -> None:
+    """Field rules (lengths, choices); relations were checked above."""
+    project.full_clean(
+        exclude=["organization", "lead", "created_by", "slug"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+
+
 def _clean_name(name: str) -> str:
     name = " ".join((name or "").split())
     if len(name) < 2:
@@ -44,7 +53,7 @@ def project_create(
 ) -> Project:
     name = _clean_name(name)
     _check_lead(organization, lead)
-    return Project.objects.create(
+    project = Project(
         organization=organization,
         name=name,
         slug=_unique_project_slug(organization, name),
@@ -52,6 +61,9 @@ def project_create(
         lead=lead,
         created_by=actor.user,
     )
+    _full_clean(project)
+    project.save()
+    return project
 
 
 @transaction.atomic
@@ -62,6 +74,7 @@ def project_update(
     project.name = _clean_name(name)
     project.description = description.strip()
     project.lead = lead
+    _full_clean(project)
     project.save(update_fields=["name", "description", "lead", "updated_at"])
     return project
 

@@ -64,9 +64,12 @@ def _validate(task: Task, *, creating: bool, project_changed: bool = False) -> N
     if len(task.title) < TITLE_MIN_LENGTH:
         errors["title"] = f"The title needs at least {TITLE_MIN_LENGTH} characters."
     project = task.project
-    if project is None or project.organization_id != task.organization_id:
-        errors["project"] = "Choose an active project of this organization."
-    elif (creating or project_changed) and (not project.is_active or project.is_deleted):
+    placing = creating or project_changed
+    if (
+        project is None
+        or project.organization_id != task.organization_id
+        or (placing and (not project.is_active or project.is_deleted))
+    ):
         errors["project"] = "Choose an active project of this organization."
     if task.assignee is not None and task.assignee.organization_id != task.organization_id:
         errors["assignee"] = "Choose a member of this organization."
@@ -186,9 +189,11 @@ def task_update(
     }
     if not changes:
         return {}
+    written = [*changes, "updated_at"]
     if "status" in changes:
         _track_completion(task, old["status"])
-    task.save(update_fields=[*changes, "completed_at", "updated_at"])
+        written.append("completed_at")
+    task.save(update_fields=written)
     return changes
 
 
