@@ -4,7 +4,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from workspace.models import Priority, Project, TaskStatus
+from workspace.models import SIGN_IN_ACTIONS, AuditAction, Priority, Project, TaskStatus
 
 ASSIGNEE_ME = "me"
 ASSIGNEE_NONE = "none"
@@ -72,3 +72,43 @@ class TaskFilter(django_filters.FilterSet):
         if value == ASSIGNEE_NONE:
             return queryset.filter(assignee__isnull=True)
         return queryset.filter(assignee_id=value)
+
+
+AUDITED_TYPES = [
+    ("task", "Task"),
+    ("project", "Project"),
+    ("comment", "Comment"),
+    ("membership", "Member"),
+    ("invitation", "Invitation"),
+    ("organization", "Organization"),
+    ("customfield", "Custom field"),
+]
+
+
+class AuditLogFilter(django_filters.FilterSet):
+    actor = django_filters.ChoiceFilter(
+        empty_label="Anyone", widget=forms.Select(attrs={"class": "input"})
+    )
+    action = django_filters.ChoiceFilter(
+        choices=[c for c in AuditAction.choices if c[0] not in SIGN_IN_ACTIONS],
+        empty_label="Any action",
+        widget=forms.Select(attrs={"class": "input"}),
+    )
+    object_type = django_filters.ChoiceFilter(
+        field_name="content_type__model",
+        choices=AUDITED_TYPES,
+        empty_label="Anything",
+        label="Object",
+        widget=forms.Select(attrs={"class": "input"}),
+    )
+    date = django_filters.DateFromToRangeFilter(
+        field_name="created_at__date",
+        label="Between",
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date", "class": "input"}),
+    )
+
+    def __init__(self, data=None, *args, members, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.filters["actor"].extra["choices"] = [
+            (str(m.user_id), m.user.display_name) for m in members
+        ]

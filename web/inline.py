@@ -12,7 +12,7 @@ from workspace.models import Membership, Priority, Task, TaskStatus
 
 TARGETS = {"row": "closest tr", "detail": "#task-fields"}
 CONTROL = (
-    "rounded-md border border-transparent bg-transparent px-1.5 py-1 text-sm "
+    "rounded-md border border-transparent bg-transparent px-1.5 py-1 "
     "hover:border-slate-300 focus:border-brand-500 focus:bg-white"
 )
 
@@ -30,7 +30,7 @@ def _options(choices, selected) -> str:
 
 def _select(name: str, label: str, choices, selected) -> str:
     return format_html(
-        '<select name="{}" aria-label="{}" class="{}">{}</select>',
+        '<select name="{}" aria-label="{}" class="{} text-sm">{}</select>',
         name,
         label,
         CONTROL,
@@ -55,7 +55,8 @@ def _control(task: Task, field: str, members: list[Membership], value, context: 
             value if value is not None else (task.due_date.isoformat() if task.due_date else "")
         )
         return format_html(
-            '<input type="date" name="due_date" value="{}" aria-label="Due date of {}" class="{}">',
+            '<input type="date" name="due_date" value="{}" aria-label="Due date of {}" '
+            'class="{} text-sm">',
             current,
             ref,
             CONTROL,
@@ -66,7 +67,7 @@ def _control(task: Task, field: str, members: list[Membership], value, context: 
         task.title if value is None else value,
         ref,
         CONTROL,
-        "text-lg" if context == "detail" else "",
+        "text-lg" if context == "detail" else "text-sm",
     )
 
 

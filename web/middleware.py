@@ -11,7 +11,9 @@ from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve, reverse
 
 from project.logging import request_id_var
+from web.request_meta import client_ip
 from workspace import selectors
+from workspace.audit import request_origin
 from workspace.services.organizations import membership_touch
 from workspace.tenancy import all_tenants, organization_scope
 
@@ -55,6 +57,19 @@ class RequestIdMiddleware:
             return response
         finally:
             request_id_var.reset(token)
+
+
+class AuditOriginMiddleware:
+    """Audit entries written during the request carry the client's address and user agent."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with request_origin(
+            ip_address=client_ip(request), user_agent=request.headers.get("User-Agent", "")
+        ):
+            return self.get_response(request)
 
 
 class OrganizationMiddleware:

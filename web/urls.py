@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from web.views import (
+    activity,
     comments,
     health,
     invitations,
@@ -9,6 +10,7 @@ from web.views import (
     profile,
     projects,
     tasks,
+    trash,
 )
 
 app_name = "web"
@@ -18,6 +20,7 @@ task_patterns = [
     path("", tasks.TaskDetailView.as_view(), name="task-detail"),
     path("edit/", tasks.TaskEditView.as_view(), name="task-edit"),
     path("delete/", tasks.TaskDeleteView.as_view(), name="task-delete"),
+    path("restore/", trash.TaskRestoreView.as_view(), name="task-restore"),
     path("assign/", tasks.TaskInlineUpdateView.as_view(), name="task-assign"),
     path("inline/<str:field>/", tasks.TaskInlineUpdateView.as_view(), name="task-inline"),
     path("comments/", comments.CommentCreateView.as_view(), name="comment-create"),
@@ -57,6 +60,13 @@ organization_patterns = [
     path("projects/", projects.ProjectListView.as_view(), name="project-list"),
     path("projects/new/", projects.ProjectCreateView.as_view(), name="project-create"),
     path("p/<slug:project_slug>/", include(project_patterns)),
+    path("activity/", activity.ActivityView.as_view(), name="activity"),
+    path("trash/", trash.TrashView.as_view(), name="trash"),
+    path(
+        "trash/<str:kind>/<int:pk>/restore/",
+        trash.TrashRestoreView.as_view(),
+        name="trash-restore",
+    ),
     path("members/", members.MemberListView.as_view(), name="member-list"),
     path("members/leave/", members.MemberLeaveView.as_view(), name="member-leave"),
     path("members/<int:pk>/role/", members.MemberRoleView.as_view(), name="member-role"),

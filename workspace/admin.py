@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from workspace.models import Invitation, Membership, Organization, OrganizationSlugAlias
+from workspace.models import AuditLog, Invitation, Membership, Organization, OrganizationSlugAlias
 
 
 class MembershipInline(admin.TabularInline):
@@ -41,3 +41,23 @@ class InvitationAdmin(admin.ModelAdmin):
     search_fields = ["email", "organization__name"]
     readonly_fields = ["token", "accepted_at", "accepted_by", "sent_at"]
     raw_id_fields = ["organization", "invited_by", "accepted_by"]
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(admin.ModelAdmin):
+    """Read-only: the audit log is append-only, for staff as for everybody."""
+
+    list_display = ["created_at", "organization", "actor", "action", "object_repr", "ip_address"]
+    list_filter = ["action"]
+    list_select_related = ["organization", "actor"]
+    search_fields = ["object_repr", "actor__email"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,6 +1,10 @@
 """Who may do what to whom inside an organization. Services enforce these rules; views and
 templates use them to decide what to show."""
 
+from datetime import timedelta
+
+from django.utils import timezone
+
 from .models import Membership, Role
 
 
@@ -42,6 +46,25 @@ def can_manage_projects(actor: Membership) -> bool:
 
 def can_delete_task(actor: Membership, task) -> bool:
     return actor.is_admin or task.created_by_id == actor.user_id
+
+
+UNDO_WINDOW = timedelta(minutes=10)
+
+
+def can_use_trash(actor: Membership) -> bool:
+    """See everything deleted in the organization and restore it."""
+    return actor.is_admin
+
+
+def can_restore_task(actor: Membership, task) -> bool:
+    """Admins restore from the trash; whoever deleted a task can undo that for a short while."""
+    if actor.is_admin:
+        return True
+    return (
+        task.deleted_by_id == actor.user_id
+        and task.deleted_at is not None
+        and timezone.now() - task.deleted_at <= UNDO_WINDOW
+    )
 
 
 def can_change_comment(actor: Membership, comment) -> bool:

@@ -2,12 +2,23 @@
 
 from datetime import timedelta
 
-from django.db.models import Case, F, QuerySet, Value, When
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
-from workspace.models import Comment, Invitation, Membership, Organization, Project, Role, Task
+from workspace.models import (
+    SIGN_IN_ACTIONS,
+    AuditLog,
+    Comment,
+    Invitation,
+    Membership,
+    Organization,
+    Project,
+    Role,
+    Task,
+)
 from workspace.tenancy import all_tenants, organization_scope
 
 
@@ -127,4 +138,60 @@ def dashboard(*, membership: Membership, limit: int = 8) -> dict:
             .order_by("due_date", "-priority")[:limit]
         ),
         "recently_updated": list(tasks.order_by("-updated_at")[:limit]),
+    }
+
+
+def task_history(*, task: Task, limit: int = 50) -> list[AuditLog]:
+    """The task's own entries and those of its comments (including deleted ones), newest first."""
+    comment_ids = Comment.all_objects.filter(task=task).values("pk")
+    task_type = ContentType.objects.get_for_model(Task)
+    comment_type = ContentType.objects.get_for_model(Comment)
+    return list(
+        AuditLog.objects.filter(organization=task.organization_id)
+        .filter(
+            Q(content_type=task_type, object_id=task.pk)
+            | Q(content_type=comment_type, object_id__in=comment_ids)
+        )
+        .select_related("actor", "content_type")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def audit_log_list(*, organization: Organization) -> QuerySet[AuditLog]:
+    return (
+        AuditLog.objects.filter(organization=organization)
+        .select_related("actor", "content_type")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def recent_sign_ins(*, user: User, limit: int = 10) -> list[AuditLog]:
+    """Sign-in events belong to no organization: read them for this user only."""
+    with all_tenants():
+        return list(
+            AuditLog.objects.filter(
+                organization__isnull=True, actor=user, action__in=SIGN_IN_ACTIONS
+            ).order_by("-created_at", "-pk")[:limit]
+        )
+
+
+def trash(*, organization: Organization, limit: int = 200) -> dict[str, list]:
+    """What was deleted, newest first, with who deleted it."""
+    deleted = {"deleted_at__isnull": False}
+    return {
+        "projects": list(
+            Project.all_objects.filter(organization=organization, **deleted)
+            .select_related("deleted_by")
+            .order_by("-deleted_at")[:limit]
+        ),
+        "tasks": list(
+            Task.all_objects.filter(organization=organization, **deleted)
+            .select_related("deleted_by", "project")
+            .order_by("-deleted_at")[:limit]
+        ),
+        "comments": list(
+            Comment.all_objects.filter(organization=organization, **deleted)
+            .select_related("deleted_by", "task", "author")
+            .order_by("-deleted_at")[:limit]
+        ),
     }

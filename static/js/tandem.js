@@ -13,7 +13,8 @@
     (root || document).querySelectorAll("[data-toast]:not([data-armed])").forEach(function (toast) {
       toast.setAttribute("data-armed", "");
       if (toast.hasAttribute("data-sticky")) return;
-      window.setTimeout(function () { dismiss(toast); }, AUTO_DISMISS_MS);
+      var timeout = parseInt(toast.getAttribute("data-timeout"), 10) || AUTO_DISMISS_MS;
+      window.setTimeout(function () { dismiss(toast); }, timeout);
     });
   }
 

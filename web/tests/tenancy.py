@@ -26,6 +26,7 @@ class TenantObjects:
     task: object
     comment: object
     custom_field: object
+    deleted_task: object
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,11 @@ TENANT_ROUTES: dict[str, Route] = {
         post_data=lambda o: {"body": "Hijacked"},
     ),
     "web:comment-delete": Route(lambda o: {"number": o.task.number, "pk": o.comment.pk}),
+    # Audit log and trash
+    "web:activity": Route(no_kwargs, Role.ADMIN),
+    "web:trash": Route(no_kwargs, Role.ADMIN),
+    "web:trash-restore": Route(lambda o: {"kind": "task", "pk": o.deleted_task.pk}, Role.ADMIN),
+    "web:task-restore": Route(lambda o: {"number": o.deleted_task.number}),
 }
 
 

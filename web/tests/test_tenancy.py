@@ -5,6 +5,7 @@ import re
 import pytest
 from django.apps import apps
 from django.urls import resolve, reverse
+from django.utils import timezone
 
 from workspace.models import Role
 from workspace.tenancy import organization_scope
@@ -40,6 +41,9 @@ def build_tenant(slug: str, tasks: int) -> TenantObjects:
         field = CustomFieldFactory(project=project)
         task = TaskFactory.create_batch(tasks, project=project, created_by=member.user)[-1]
         comment = CommentFactory(task=task, author=member.user)
+        deleted_task = TaskFactory(
+            project=project, deleted_at=timezone.now(), deleted_by=owner.user
+        )
     return TenantObjects(
         organization=organization,
         owner=owner,
@@ -49,6 +53,7 @@ def build_tenant(slug: str, tasks: int) -> TenantObjects:
         task=task,
         comment=comment,
         custom_field=field,
+        deleted_task=deleted_task,
     )
 
 

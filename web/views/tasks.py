@@ -20,6 +20,7 @@ from web.htmx import wants_fragment
 from web.inline import inline_field
 from web.mixins import OrganizationMixin
 from web.tables.tasks import DEFAULT_PAGE_SIZE, PAGE_SIZES, TaskTable
+from web.templatetags.tandem import UNDO_PREFIX
 from workspace import permissions, selectors
 from workspace.models import Project, Task
 from workspace.services import tasks as services
@@ -188,7 +189,14 @@ class TaskDetailView(TaskObjectMixin, TemplateView):
         kwargs.setdefault("fields", self.inline_fields(task))
         kwargs.setdefault("custom_values", custom_values_for_display(task))
         kwargs.setdefault("can_delete", permissions.can_delete_task(self.membership, task))
+        kwargs.setdefault("history", selectors.task_history(task=task))
         return super().get_context_data(**kwargs)
+
+    def get_template_names(self):
+        # The history panel refreshes itself (after edits and comments) through htmx.
+        if wants_fragment(self.request) and self.request.htmx.target == "task-history":
+            return [f"{self.template_name}#task-history"]
+        return [self.template_name]
 
     def inline_fields(self, task, *, error_field=None, error=None, value=None) -> dict:
         csrf = get_token(self.request)
@@ -359,5 +367,10 @@ class TaskDeleteView(TaskObjectMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         task = self.get_task()
         services.task_delete(task=task, actor=self.membership)
-        messages.success(request, f"Deleted {task.reference} {task.title}.")
+        undo = reverse(
+            "web:task-restore", kwargs={"org_slug": self.organization.slug, "number": task.number}
+        )
+        messages.success(
+            request, f"Deleted {task.reference} {task.title}.", extra_tags=f"{UNDO_PREFIX}{undo}"
+        )
         return redirect(reverse("web:task-list", kwargs={"org_slug": self.organization.slug}))

@@ -1,3 +1,4 @@
+from .audit import SIGN_IN_ACTIONS, AuditAction, AuditLog
 from .base import SoftDeleteModel, TenantModel, TimeStampedModel, tenant_manager
 from .comments import Comment
 from .organizations import (
@@ -15,6 +16,9 @@ from .tasks import OPEN_STATUSES, Priority, Task, TaskStatus
 __all__ = [
     "INVITATION_TTL",
     "OPEN_STATUSES",
+    "SIGN_IN_ACTIONS",
+    "AuditAction",
+    "AuditLog",
     "Comment",
     "CustomField",
     "FieldType",

@@ -3,7 +3,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from workspace import permissions
-from workspace.models import Comment, Membership, Task
+from workspace.audit import audit_record
+from workspace.models import AuditAction, Comment, Membership, Task
 
 
 def _clean_body(body: str) -> str:
@@ -20,6 +21,9 @@ def comment_create(*, task: Task, actor: Membership, body: str) -> Comment:
     )
     comment.full_clean(exclude=["organization", "task", "author"])
     comment.save()
+    audit_record(
+        organization=task.organization, actor=actor, action=AuditAction.CREATED, target=comment
+    )
     return comment
 
 
@@ -30,10 +34,18 @@ def comment_update(*, comment: Comment, actor: Membership, body: str) -> Comment
     body = _clean_body(body)
     if body == comment.body:
         return comment
+    old = comment.body
     comment.body = body
     comment.edited_at = timezone.now()
     comment.full_clean(exclude=["organization", "task", "author"])
     comment.save(update_fields=["body", "edited_at", "updated_at"])
+    audit_record(
+        organization=comment.organization,
+        actor=actor,
+        action=AuditAction.UPDATED,
+        target=comment,
+        changed_fields={"body": [old, body]},
+    )
     return comment
 
 
@@ -44,3 +56,25 @@ def comment_delete(*, comment: Comment, actor: Membership) -> None:
     comment.deleted_at = timezone.now()
     comment.deleted_by = actor.user
     comment.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    audit_record(
+        organization=comment.organization, actor=actor, action=AuditAction.DELETED, target=comment
+    )
+
+
+@transaction.atomic
+def comment_restore(*, comment: Comment, actor: Membership) -> None:
+    if not permissions.can_use_trash(actor):
+        raise PermissionDenied("Only admins can restore comments.")
+    if comment.deleted_at is None:
+        return
+    if comment.task.deleted_at is not None:
+        raise ValidationError(
+            f"This comment belongs to the deleted task #{comment.task.number}: restore the task "
+            "first."
+        )
+    comment.deleted_at = None
+    comment.deleted_by = None
+    comment.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    audit_record(
+        organization=comment.organization, actor=actor, action=AuditAction.RESTORED, target=comment
+    )

@@ -4,7 +4,15 @@ from django.utils import timezone
 
 from accounts.models import User
 from workspace import permissions
-from workspace.models import INVITATION_TTL, Invitation, Membership, Organization, Role
+from workspace.audit import audit_record
+from workspace.models import (
+    INVITATION_TTL,
+    AuditAction,
+    Invitation,
+    Membership,
+    Organization,
+    Role,
+)
 from workspace.notifications import absolute_url, send_templated_email
 from workspace.tenancy import organization_scope
 
@@ -57,6 +65,13 @@ def invitation_create(
     invitation = Invitation.objects.create(
         organization=organization, email=email, role=role, invited_by=actor.user
     )
+    audit_record(
+        organization=organization,
+        actor=actor,
+        action=AuditAction.MEMBER_INVITED,
+        target=invitation,
+        changed_fields={"role": [None, invitation.get_role_display()]},
+    )
     transaction.on_commit(lambda: invitation_send_email(invitation=invitation))
     return invitation
 
@@ -70,6 +85,12 @@ def invitation_resend(*, actor: Membership, invitation: Invitation) -> Invitatio
         raise ValidationError("This invitation was already used or revoked.")
     invitation.expires_at = timezone.now() + INVITATION_TTL
     invitation.save(update_fields=["expires_at", "updated_at"])
+    audit_record(
+        organization=invitation.organization,
+        actor=actor,
+        action=AuditAction.INVITATION_RESENT,
+        target=invitation,
+    )
     transaction.on_commit(lambda: invitation_send_email(invitation=invitation))
     return invitation
 
@@ -82,6 +103,12 @@ def invitation_revoke(*, actor: Membership, invitation: Invitation) -> None:
         return
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at", "updated_at"])
+    audit_record(
+        organization=invitation.organization,
+        actor=actor,
+        action=AuditAction.INVITATION_REVOKED,
+        target=invitation,
+    )
 
 
 def invitation_matches_user(invitation: Invitation, user: User) -> bool:
@@ -96,7 +123,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
         raise InvitationUnusable(invitation.state)
     if not invitation_matches_user(invitation, user):
         raise InvitationWrongUser(invitation.email)
-    membership, _ = Membership.objects.get_or_create(
+    membership, joined = Membership.objects.get_or_create(
         organization_id=invitation.organization_id,
         user=user,
         defaults={"role": invitation.role, "last_visited_at": timezone.now()},
@@ -104,4 +131,12 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
+    if joined:
+        audit_record(
+            organization=invitation.organization,
+            actor=user,
+            action=AuditAction.MEMBER_JOINED,
+            target=membership,
+            changed_fields={"role": [None, membership.get_role_display()]},
+        )
     return membership

@@ -2,7 +2,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from workspace import permissions
-from workspace.models import Membership, Role
+from workspace.audit import audit_record
+from workspace.models import AuditAction, Membership, Role
 
 LAST_OWNER_MESSAGE = "An organization needs at least one owner. Make someone else an owner first."
 
@@ -35,8 +36,16 @@ def membership_change_role(*, actor: Membership, membership: Membership, role: s
         return membership
     if role != Role.OWNER:
         _ensure_another_owner_remains(membership)
+    old = membership.get_role_display()
     membership.role = role
     membership.save(update_fields=["role", "updated_at"])
+    audit_record(
+        organization=membership.organization,
+        actor=actor,
+        action=AuditAction.ROLE_CHANGED,
+        target=membership,
+        changed_fields={"role": [old, role.label]},
+    )
     return membership
 
 
@@ -45,10 +54,24 @@ def membership_remove(*, actor: Membership, membership: Membership) -> None:
     if not permissions.can_remove(actor, membership):
         raise PermissionDenied("You cannot remove this member.")
     _ensure_another_owner_remains(membership)
+    audit_record(
+        organization=membership.organization,
+        actor=actor,
+        action=AuditAction.MEMBER_REMOVED,
+        target=membership,
+        changed_fields={"role": [membership.get_role_display(), None]},
+    )
     membership.delete()
 
 
 @transaction.atomic
 def membership_leave(*, membership: Membership) -> None:
     _ensure_another_owner_remains(membership)
+    audit_record(
+        organization=membership.organization,
+        actor=membership,
+        action=AuditAction.MEMBER_LEFT,
+        target=membership,
+        changed_fields={"role": [membership.get_role_display(), None]},
+    )
     membership.delete()

@@ -5,7 +5,8 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from workspace import permissions
-from workspace.models import Membership, Organization, OrganizationSlugAlias, Role
+from workspace.audit import audit_record
+from workspace.models import AuditAction, Membership, Organization, OrganizationSlugAlias, Role
 from workspace.tenancy import organization_scope
 
 RESERVED_SLUGS = frozenset({"new", "admin", "api", "static", "settings"})
@@ -36,9 +37,19 @@ def _unique_slug(name: str) -> str:
 def organization_create(*, name: str, owner: User) -> Organization:
     organization = Organization.objects.create(name=name, slug=_unique_slug(name))
     with organization_scope(organization):
-        Membership.objects.create(
+        membership = Membership.objects.create(
             organization=organization, user=owner, role=Role.OWNER, last_visited_at=timezone.now()
         )
+    audit_record(
+        organization=organization, actor=owner, action=AuditAction.CREATED, target=organization
+    )
+    audit_record(
+        organization=organization,
+        actor=owner,
+        action=AuditAction.MEMBER_JOINED,
+        target=membership,
+        changed_fields={"role": [None, Role.OWNER.label]},
+    )
     return organization
 
 
@@ -46,8 +57,18 @@ def organization_create(*, name: str, owner: User) -> Organization:
 def organization_rename(*, organization: Organization, actor: Membership, name: str) -> None:
     if not permissions.can_rename_organization(actor):
         raise PermissionDenied("Only admins and owners can rename the organization.")
+    if name == organization.name:
+        return
+    old = organization.name
     organization.name = name
     organization.save(update_fields=["name", "updated_at"])
+    audit_record(
+        organization=organization,
+        actor=actor,
+        action=AuditAction.UPDATED,
+        target=organization,
+        changed_fields={"name": [old, name]},
+    )
 
 
 @transaction.atomic
@@ -61,8 +82,16 @@ def organization_change_slug(*, organization: Organization, actor: Membership, s
         raise ValidationError({"slug": "This address is already taken."})
     OrganizationSlugAlias.objects.filter(organization=organization, slug=slug).delete()
     OrganizationSlugAlias.objects.create(organization=organization, slug=organization.slug)
+    old = organization.slug
     organization.slug = slug
     organization.save(update_fields=["slug", "updated_at"])
+    audit_record(
+        organization=organization,
+        actor=actor,
+        action=AuditAction.UPDATED,
+        target=organization,
+        changed_fields={"slug": [old, slug]},
+    )
 
 
 def membership_touch(*, membership: Membership) -> None:

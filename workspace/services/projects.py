@@ -4,7 +4,16 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from workspace import permissions
-from workspace.models import CustomField, FieldType, Membership, Organization, Project, Task
+from workspace.audit import audit_record, describe_changes
+from workspace.models import (
+    AuditAction,
+    CustomField,
+    FieldType,
+    Membership,
+    Organization,
+    Project,
+    Task,
+)
 
 
 def _unique_project_slug(organization: Organization, name: str, *, exclude_pk=None) -> str:
@@ -63,6 +72,7 @@ def project_create(
     )
     _full_clean(project)
     project.save()
+    audit_record(organization=organization, actor=actor, action=AuditAction.CREATED, target=project)
     return project
 
 
@@ -71,11 +81,22 @@ def project_update(
     *, project: Project, actor: Membership, name: str, description: str, lead: Membership | None
 ) -> Project:
     _check_lead(project.organization, lead)
+    old = {"name": project.name, "description": project.description, "lead": project.lead}
     project.name = _clean_name(name)
     project.description = description.strip()
     project.lead = lead
     _full_clean(project)
-    project.save(update_fields=["name", "description", "lead", "updated_at"])
+    changes = {f: (old[f], getattr(project, f)) for f in old if old[f] != getattr(project, f)}
+    if not changes:
+        return project
+    project.save(update_fields=[*changes, "updated_at"])
+    audit_record(
+        organization=project.organization,
+        actor=actor,
+        action=AuditAction.UPDATED,
+        target=project,
+        changed_fields=describe_changes(Project, changes),
+    )
     return project
 
 
@@ -83,8 +104,17 @@ def project_update(
 def project_set_archived(*, project: Project, actor: Membership, archived: bool) -> Project:
     if not permissions.can_manage_projects(actor):
         raise PermissionDenied("Only admins can archive projects.")
-    project.status = "archived" if archived else "active"
+    status = "archived" if archived else "active"
+    if project.status == status:
+        return project
+    project.status = status
     project.save(update_fields=["status", "updated_at"])
+    audit_record(
+        organization=project.organization,
+        actor=actor,
+        action=AuditAction.ARCHIVED if archived else AuditAction.UNARCHIVED,
+        target=project,
+    )
     return project
 
 
@@ -95,12 +125,43 @@ def project_delete(*, project: Project, actor: Membership) -> None:
     if not permissions.can_manage_projects(actor):
         raise PermissionDenied("Only admins can delete projects.")
     now = timezone.now()
-    Task.objects.filter(organization=project.organization_id, project=project).update(
+    tasks = Task.objects.filter(organization=project.organization_id, project=project).update(
         deleted_at=now, deleted_by=actor.user
     )
     project.deleted_at = now
     project.deleted_by = actor.user
     project.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    audit_record(
+        organization=project.organization,
+        actor=actor,
+        action=AuditAction.DELETED,
+        target=project,
+        changed_fields={"tasks": [tasks, None]},
+    )
+
+
+@transaction.atomic
+def project_restore(*, project: Project, actor: Membership) -> int:
+    """Bring the project back with the tasks that were deleted with it (same timestamp), not
+    the ones deleted on their own before. Returns how many tasks came back."""
+    if not permissions.can_manage_projects(actor):
+        raise PermissionDenied("Only admins can restore projects.")
+    if project.deleted_at is None:
+        return 0
+    tasks = Task.all_objects.filter(
+        organization=project.organization_id, project=project, deleted_at=project.deleted_at
+    ).update(deleted_at=None, deleted_by=None)
+    project.deleted_at = None
+    project.deleted_by = None
+    project.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    audit_record(
+        organization=project.organization,
+        actor=actor,
+        action=AuditAction.RESTORED,
+        target=project,
+        changed_fields={"tasks": [None, tasks]},
+    )
+    return tasks
 
 
 @transaction.atomic
@@ -133,10 +194,24 @@ def custom_field_create(
     )
     field.full_clean(exclude=["organization", "project"])
     field.save()
+    audit_record(
+        organization=project.organization,
+        actor=actor,
+        action=AuditAction.CREATED,
+        target=field,
+        object_repr=f"field {field.name} of {project.name}",
+    )
     return field
 
 
 @transaction.atomic
 def custom_field_delete(*, field: CustomField, actor: Membership) -> None:
     """Values already stored on tasks stay in their JSON; the field stops being shown."""
+    audit_record(
+        organization=field.organization,
+        actor=actor,
+        action=AuditAction.DELETED,
+        target=field,
+        object_repr=f"field {field.name} of {field.project.name}",
+    )
     field.delete()

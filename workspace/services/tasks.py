@@ -5,8 +5,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from workspace import permissions
+from workspace.audit import audit_record, describe_changes
 from workspace.custom_fields import clean_custom_values
 from workspace.models import (
+    AuditAction,
     CustomField,
     Membership,
     Organization,
@@ -139,6 +141,7 @@ def task_create(
     _track_completion(task, None)
     task.number = _allocate_number(organization)
     task.save()
+    audit_record(organization=organization, actor=actor, action=AuditAction.CREATED, target=task)
     return task
 
 
@@ -194,6 +197,13 @@ def task_update(
         _track_completion(task, old["status"])
         written.append("completed_at")
     task.save(update_fields=written)
+    audit_record(
+        organization=task.organization,
+        actor=actor,
+        action=AuditAction.UPDATED,
+        target=task,
+        changed_fields=describe_changes(Task, changes),
+    )
     return changes
 
 
@@ -215,3 +225,26 @@ def task_delete(*, task: Task, actor: Membership) -> None:
     task.deleted_at = timezone.now()
     task.deleted_by = actor.user
     task.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    audit_record(
+        organization=task.organization, actor=actor, action=AuditAction.DELETED, target=task
+    )
+
+
+@transaction.atomic
+def task_restore(*, task: Task, actor: Membership) -> None:
+    """Bring a deleted task back (its project must not be in the trash)."""
+    if not permissions.can_restore_task(actor, task):
+        raise PermissionDenied("Only admins can restore this task.")
+    if task.deleted_at is None:
+        return
+    if task.project.deleted_at is not None:
+        raise ValidationError(
+            f"{task.reference} belongs to the deleted project {task.project.name}: "
+            "restore the project instead."
+        )
+    task.deleted_at = None
+    task.deleted_by = None
+    task.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    audit_record(
+        organization=task.organization, actor=actor, action=AuditAction.RESTORED, target=task
+    )

@@ -1,0 +1,48 @@
+"""Template helpers for Tandem's own markup."""
+
+import json
+
+from django import template
+
+register = template.Library()
+
+UNDO_PREFIX = "undo:"
+
+# How a changed field is named in history and the activity log.
+FIELD_LABELS = {"due_date": "due date", "custom_fields": "custom fields", "lead": "lead"}
+# Fields whose values are too long to show: only "changed" is said.
+LONG_FIELDS = {"description", "body"}
+
+
+@register.filter
+def undo_url(message) -> str:
+    """The restore URL a message offers as "Undo" (see ``undo_message``), or ""."""
+    for tag in (getattr(message, "extra_tags", "") or "").split():
+        if tag.startswith(UNDO_PREFIX):
+            return tag[len(UNDO_PREFIX) :]
+    return ""
+
+
+def _show(value) -> str:
+    if value in (None, "", {}, []):
+        return "—"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+@register.filter
+def change_lines(changed_fields) -> list[dict]:
+    """``{"status": ["To do", "Done"]}`` -> rows a template prints as "status: To do → Done"."""
+    lines = []
+    for field, values in (changed_fields or {}).items():
+        old, new = [*values, None, None][:2] if isinstance(values, list) else (None, values)
+        lines.append(
+            {
+                "field": FIELD_LABELS.get(field, field.replace("_", " ")),
+                "long": field in LONG_FIELDS,
+                "old": _show(old),
+                "new": _show(new),
+            }
+        )
+    return lines
