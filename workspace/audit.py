@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from accounts.models import User
@@ -67,8 +68,10 @@ def describe_changes(model: type[models.Model], changes: dict[str, tuple]) -> di
     for name, (old, new) in changes.items():
         try:
             field = model._meta.get_field(name)
-        except models.FieldDoesNotExist:
+        except FieldDoesNotExist:
             field = None
+        if not getattr(field, "concrete", False):
+            field = None  # a reverse relation or a derived name: values are shown as given
         described[name] = [_readable(field, old), _readable(field, new)]
     return described
 

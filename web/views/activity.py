@@ -1,4 +1,5 @@
 import csv
+import json
 
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -40,12 +41,14 @@ def csv_rows(entries):
         yield writer.writerow(
             [
                 entry.created_at.isoformat(),
-                entry.actor.display_name if entry.actor else "system",
-                entry.actor.email if entry.actor else "",
+                _safe_cell(entry.actor.display_name) if entry.actor else "system",
+                _safe_cell(entry.actor.email) if entry.actor else "",
                 entry.action,
                 entry.object_type,
                 _safe_cell(entry.object_repr),
-                _safe_cell(str(entry.changed_fields or "")),
+                _safe_cell(json.dumps(entry.changed_fields, ensure_ascii=False))
+                if entry.changed_fields
+                else "",
                 entry.ip_address or "",
                 _safe_cell(entry.user_agent),
             ]

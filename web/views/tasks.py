@@ -178,6 +178,7 @@ class TaskCreateView(TaskObjectMixin, FormView):
         return self.render_to_response(self.get_context_data(form=form), status=422)
 
 
+@method_decorator(vary_on_headers("HX-Request", "HX-Target"), name="dispatch")
 class TaskDetailView(TaskObjectMixin, TemplateView):
     template_name = "web/task_detail.html"
 

@@ -53,6 +53,12 @@ def comment_update(*, comment: Comment, actor: Membership, body: str) -> Comment
 def comment_delete(*, comment: Comment, actor: Membership) -> None:
     if not permissions.can_change_comment(actor, comment):
         raise PermissionDenied("You can only delete your own comments.")
+    if (
+        Comment.all_objects.select_for_update()
+        .filter(pk=comment.pk, deleted_at__isnull=False)
+        .exists()
+    ):
+        return  # already deleted
     comment.deleted_at = timezone.now()
     comment.deleted_by = actor.user
     comment.save(update_fields=["deleted_at", "deleted_by", "updated_at"])

@@ -124,6 +124,11 @@ def project_delete(*, project: Project, actor: Membership) -> None:
     project brings back exactly those)."""
     if not permissions.can_manage_projects(actor):
         raise PermissionDenied("Only admins can delete projects.")
+    # Lock and re-read: a second delete (a double submit) must not move the deletion time away
+    # from the tasks deleted with the first one.
+    current = Project.all_objects.select_for_update().get(pk=project.pk)
+    if current.deleted_at is not None:
+        return
     now = timezone.now()
     tasks = Task.objects.filter(organization=project.organization_id, project=project).update(
         deleted_at=now, deleted_by=actor.user
