@@ -19,6 +19,19 @@ class SignupForm(AllauthSignupForm):
         return " ".join(self.cleaned_data["name"].split())
 
 
+class EmailPreferencesForm(forms.Form):
+    notify_by_email = forms.BooleanField(
+        required=False,
+        label=User._meta.get_field("notify_by_email").verbose_name.capitalize(),
+        help_text=User._meta.get_field("notify_by_email").help_text,
+    )
+    receive_digest = forms.BooleanField(
+        required=False,
+        label=User._meta.get_field("receive_digest").verbose_name.capitalize(),
+        help_text=User._meta.get_field("receive_digest").help_text,
+    )
+
+
 class ProfileForm(forms.Form):
     name = forms.CharField(
         label="Display name",

@@ -36,6 +36,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False, help_text="Can sign in to the Django admin site.")
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    notify_by_email = models.BooleanField(
+        "e-mail me about my tasks",
+        default=True,
+        help_text="When a task you created or are assigned to is completed, and similar news.",
+    )
+    receive_digest = models.BooleanField(
+        "weekly digest",
+        default=True,
+        help_text="Monday summary of each organization you administer.",
+    )
 
     objects = UserManager()
 

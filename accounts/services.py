@@ -4,12 +4,30 @@ from allauth.account.models import EmailAddress
 from django.db import transaction
 
 from .models import User
+from .unsubscribe import KINDS
 
 
 @transaction.atomic
 def user_update_profile(*, user: User, name: str) -> User:
     user.name = name
     user.save(update_fields=["name"])
+    return user
+
+
+@transaction.atomic
+def user_set_email_preferences(*, user: User, notify_by_email: bool, receive_digest: bool) -> User:
+    user.notify_by_email = notify_by_email
+    user.receive_digest = receive_digest
+    user.save(update_fields=["notify_by_email", "receive_digest"])
+    return user
+
+
+@transaction.atomic
+def user_unsubscribe(*, user: User, kind: str) -> User:
+    """Switch one kind of e-mail off (see accounts.unsubscribe.KINDS)."""
+    field, _ = KINDS[kind]
+    setattr(user, field, False)
+    user.save(update_fields=[field])
     return user
 
 

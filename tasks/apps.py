@@ -5,7 +5,7 @@ class TasksConfig(AppConfig):
     """Registers every job module, so the web app, the consumer and the tests see the same jobs.
 
     djhuey's consumer only autodiscovers ``<app>.tasks`` modules; this package *is* ``tasks``, so
-    it imports its job modules itself.
+    it imports its job modules itself, and subscribes to the domain's signals.
     """
 
     name = "tasks"
@@ -13,4 +13,4 @@ class TasksConfig(AppConfig):
     verbose_name = "Background jobs"
 
     def ready(self) -> None:
-        pass
+        from tasks import billing, cleanup, digests, notifications, receivers  # noqa: F401

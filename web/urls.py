@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from web.views import (
     activity,
+    billing,
     comments,
     health,
     invitations,
@@ -11,6 +12,7 @@ from web.views import (
     projects,
     tasks,
     trash,
+    unsubscribe,
 )
 
 app_name = "web"
@@ -90,5 +92,7 @@ urlpatterns = [
     path("accounts/profile/", profile.ProfileView.as_view(), name="profile"),
     path("orgs/new/", organizations.OrganizationCreateView.as_view(), name="org-create"),
     path("invitations/<str:token>/", invitations.InvitationAcceptView.as_view(), name="invitation"),
+    path("unsubscribe/<str:token>/", unsubscribe.UnsubscribeView.as_view(), name="unsubscribe"),
+    path("billing/webhook/", billing.stripe_webhook, name="billing-webhook"),
     path("o/<slug:org_slug>/", include(organization_patterns)),
 ]

@@ -1,14 +1,15 @@
 """Reads that cross relations. Views call these instead of composing queries themselves."""
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
 from workspace.models import (
+    OPEN_STATUSES,
     SIGN_IN_ACTIONS,
     AuditLog,
     Comment,
@@ -18,6 +19,7 @@ from workspace.models import (
     Project,
     Role,
     Task,
+    TaskStatus,
 )
 from workspace.tenancy import all_tenants, organization_scope
 
@@ -193,5 +195,53 @@ def trash(*, organization: Organization, limit: int = 200) -> dict[str, list]:
             Comment.all_objects.filter(organization=organization, **deleted)
             .select_related("deleted_by", "task", "author")
             .order_by("-deleted_at")[:limit]
+        ),
+    }
+
+
+def digest_summary(
+    *, organization: Organization, period_start: date, period_end: date, top: int = 10
+) -> dict:
+    """What happened in ``[period_start, period_end)`` (UTC dates): tasks created, completed, and
+    overdue as of ``period_end``, in total, per project and per assignee, plus the most overdue
+    tasks. Soft-deleted tasks are not counted."""
+    start = datetime.combine(period_start, time.min, tzinfo=UTC)
+    end = datetime.combine(period_end, time.min, tzinfo=UTC)
+    created = Q(created_at__gte=start, created_at__lt=end)
+    completed = Q(status=TaskStatus.DONE, completed_at__gte=start, completed_at__lt=end)
+    overdue = Q(status__in=OPEN_STATUSES, due_date__lt=period_end)
+    counts = {
+        "created": Count("pk", filter=created),
+        "completed": Count("pk", filter=completed),
+        "overdue": Count("pk", filter=overdue),
+    }
+    relevant = Task.objects.filter(organization=organization).filter(created | completed | overdue)
+    per_project = list(
+        relevant.values("project_id", "project__name")
+        .annotate(**counts)
+        .order_by(Lower("project__name"), "project_id")
+    )
+    per_assignee = [
+        {
+            **row,
+            "name": row["assignee__user__name"]
+            or (row["assignee__user__email"] or "").split("@")[0]
+            or "Unassigned",
+        }
+        for row in relevant.values("assignee__user__name", "assignee__user__email")
+        .annotate(**counts)
+        .order_by(Lower("assignee__user__name"))
+    ]
+    return {
+        "period_start": period_start,
+        "period_end": period_end,
+        "totals": relevant.aggregate(**counts),
+        "per_project": per_project,
+        "per_assignee": per_assignee,
+        "top_overdue": list(
+            Task.objects.filter(organization=organization)
+            .filter(overdue)
+            .select_related("project", "assignee__user")
+            .order_by("due_date", "number")[:top]
         ),
     }

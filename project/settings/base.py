@@ -143,8 +143,19 @@ HUEY = {
     "immediate": env.bool("HUEY_IMMEDIATE", default=not REDIS_URL),
     "utc": True,
     "connection": {"url": REDIS_URL} if REDIS_URL else {},
-    "consumer": {"workers": env.int("HUEY_WORKERS", default=2), "worker_type": "thread"},
+    "consumer": {
+        "workers": env.int("HUEY_WORKERS", default=2),
+        "worker_type": "thread",
+        # Poll an idle queue at least every 2 s, so a queued e-mail leaves quickly.
+        "max_delay": 2.0,
+    },
 }
+
+# --- Billing (Stripe) ----------------------------------------------------------------------------
+# Without an API key billing sync is off (and says so in the log).
+STRIPE_API_KEY = env.str("STRIPE_API_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
 
 # --- Authentication -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -188,8 +199,9 @@ USE_TZ = True
 
 # --- Static files -------------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
+# static/src holds the Tailwind input, built into static/build: it is neither collected nor served.
+STATICFILES_DIRS = [(folder, BASE_DIR / "static" / folder) for folder in ("build", "vendor", "js")]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

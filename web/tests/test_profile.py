@@ -30,6 +30,21 @@ def test_profile_rejects_a_blank_name(user_client, user):
     response = user_client.post(reverse("web:profile"), {"name": "   "})
 
     user.refresh_from_db()
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert user.name == "Ada Lovelace"
     assert "This field is required." in response.content.decode()
+
+
+def test_email_preferences_are_saved(user_client, user):
+    assert user.notify_by_email
+    assert user.receive_digest
+
+    response = user_client.post(
+        reverse("web:profile"), {"form": "email", "receive_digest": "on"}, follow=True
+    )
+
+    user.refresh_from_db()
+    assert user.notify_by_email is False
+    assert user.receive_digest is True
+    assert "Your e-mail preferences were saved." in response.content.decode()
+    assert 'name="receive_digest" class="checkboxinput' in response.content.decode()

@@ -1,6 +1,7 @@
 from .audit import SIGN_IN_ACTIONS, AuditAction, AuditLog
 from .base import SoftDeleteModel, TenantModel, TimeStampedModel, tenant_manager
 from .comments import Comment
+from .notifications import Notification, NotificationKind
 from .organizations import (
     INVITATION_TTL,
     Invitation,
@@ -24,6 +25,8 @@ __all__ = [
     "FieldType",
     "Invitation",
     "Membership",
+    "Notification",
+    "NotificationKind",
     "Organization",
     "OrganizationSlugAlias",
     "Plan",

@@ -37,6 +37,10 @@ class Organization(TimeStampedModel):
     plan = models.CharField(max_length=10, choices=Plan.choices, default=Plan.FREE)
     # The last task number handed out; incremented in the task's own transaction (gap-free).
     task_counter = models.PositiveIntegerField(default=0, editable=False)
+    # Billing: the plan follows the Stripe subscription of this customer (see tasks.billing).
+    stripe_customer_id = models.CharField(max_length=64, blank=True, db_index=True)
+    billing_status = models.CharField(max_length=32, blank=True)
+    billing_synced_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]

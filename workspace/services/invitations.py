@@ -3,18 +3,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from workspace import permissions
+from workspace import permissions, signals
 from workspace.audit import audit_record
 from workspace.models import (
     INVITATION_TTL,
     AuditAction,
     Invitation,
     Membership,
+    NotificationKind,
     Organization,
     Role,
 )
-from workspace.notifications import absolute_url, send_templated_email
-from workspace.tenancy import organization_scope
+from workspace.services.members import membership_welcome
+from workspace.services.notifications import announce_after_commit, notification_queue
 
 
 class InvitationUnusable(Exception):
@@ -29,19 +30,23 @@ class InvitationWrongUser(Exception):
     """Somebody signed in with another e-mail address tried to accept."""
 
 
-def invitation_send_email(*, invitation: Invitation) -> None:
-    send_templated_email(
-        template="invitation",
-        to=[invitation.email],
-        context={
-            "invitation": invitation,
-            "organization": invitation.organization,
-            "inviter": invitation.invited_by,
-            "accept_url": absolute_url(invitation.get_absolute_url()),
-        },
+def _send(invitation: Invitation) -> None:
+    """Queue the invitation e-mail (a job sends it after commit)."""
+    invitation.sent_at = timezone.now()
+    invitation.save(update_fields=["sent_at", "updated_at"])
+    notification = notification_queue(
+        organization=invitation.organization,
+        kind=NotificationKind.INVITATION,
+        recipient_email=invitation.email,
+        subject_id=invitation.pk,
+        dedupe_key=f"invitation:{invitation.pk}:{invitation.sent_at.isoformat()}",
     )
-    with organization_scope(invitation.organization):
-        Invitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now())
+    announce_after_commit(
+        signals.invitation_sent,
+        organization=invitation.organization,
+        notifications=[notification],
+        invitation_id=invitation.pk,
+    )
 
 
 @transaction.atomic
@@ -72,7 +77,7 @@ def invitation_create(
         target=invitation,
         changed_fields={"role": [None, invitation.get_role_display()]},
     )
-    transaction.on_commit(lambda: invitation_send_email(invitation=invitation))
+    _send(invitation)
     return invitation
 
 
@@ -91,7 +96,7 @@ def invitation_resend(*, actor: Membership, invitation: Invitation) -> Invitatio
         action=AuditAction.INVITATION_RESENT,
         target=invitation,
     )
-    transaction.on_commit(lambda: invitation_send_email(invitation=invitation))
+    _send(invitation)
     return invitation
 
 
@@ -139,4 +144,5 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
             target=membership,
             changed_fields={"role": [None, membership.get_role_display()]},
         )
+        membership_welcome(membership=membership)
     return membership

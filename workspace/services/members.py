@@ -1,9 +1,29 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from workspace import permissions
+from workspace import permissions, signals
 from workspace.audit import audit_record
-from workspace.models import AuditAction, Membership, Role
+from workspace.models import AuditAction, Membership, NotificationKind, Role
+from workspace.services.notifications import announce_after_commit, notification_queue
+
+
+def membership_welcome(*, membership: Membership) -> None:
+    """Announce a new member and queue their welcome e-mail (sent by a job after commit)."""
+    notification = notification_queue(
+        organization=membership.organization,
+        kind=NotificationKind.WELCOME,
+        recipient=membership.user,
+        recipient_email=membership.user.email,
+        subject_id=membership.pk,
+        dedupe_key=f"welcome:{membership.pk}",
+    )
+    announce_after_commit(
+        signals.member_joined,
+        organization=membership.organization,
+        notifications=[notification],
+        membership_id=membership.pk,
+    )
+
 
 LAST_OWNER_MESSAGE = "An organization needs at least one owner. Make someone else an owner first."
 

@@ -7,6 +7,7 @@ from accounts.models import User
 from workspace import permissions
 from workspace.audit import audit_record
 from workspace.models import AuditAction, Membership, Organization, OrganizationSlugAlias, Role
+from workspace.services.members import membership_welcome
 from workspace.tenancy import organization_scope
 
 RESERVED_SLUGS = frozenset({"new", "admin", "api", "static", "settings"})
@@ -50,6 +51,8 @@ def organization_create(*, name: str, owner: User) -> Organization:
         target=membership,
         changed_fields={"role": [None, Role.OWNER.label]},
     )
+    with organization_scope(organization):
+        membership_welcome(membership=membership)
     return organization
 
 

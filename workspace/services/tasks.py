@@ -4,19 +4,21 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from workspace import permissions
+from workspace import permissions, signals
 from workspace.audit import audit_record, describe_changes
 from workspace.custom_fields import clean_custom_values
 from workspace.models import (
     AuditAction,
     CustomField,
     Membership,
+    NotificationKind,
     Organization,
     Priority,
     Project,
     Task,
     TaskStatus,
 )
+from workspace.services.notifications import announce_after_commit, notification_queue
 
 EDITABLE_FIELDS = (
     "title",
@@ -100,6 +102,44 @@ def _validate(task: Task, *, creating: bool, project_changed: bool = False) -> N
         raise ValidationError(error.message_dict) from None
 
 
+def _announce_completion(task: Task, actor: Membership) -> None:
+    """The task became done: queue an e-mail for its assignee and its creator (not for whoever
+    completed it), once per completion."""
+    recipients = {}
+    if task.assignee is not None:
+        recipients[task.assignee.user_id] = task.assignee.user
+    if task.created_by is not None:
+        recipients[task.created_by_id] = task.created_by
+    recipients.pop(actor.user_id, None)
+    members = set(
+        Membership.objects.filter(
+            organization=task.organization_id, user_id__in=list(recipients)
+        ).values_list("user_id", flat=True)
+    )
+    recipients = {pk: user for pk, user in recipients.items() if pk in members}
+    completion = task.completed_at.isoformat()
+    notifications = [
+        notification_queue(
+            organization=task.organization,
+            kind=NotificationKind.TASK_COMPLETED,
+            recipient=user,
+            recipient_email=user.email,
+            subject_id=task.pk,
+            dedupe_key=f"task_completed:{task.pk}:{completion}:{user.pk}",
+            payload={"completed_by": actor.user.display_name},
+        )
+        for user in recipients.values()
+        if user.is_active
+    ]
+    announce_after_commit(
+        signals.task_completed,
+        organization=task.organization,
+        notifications=notifications,
+        task_id=task.pk,
+        completed_by_id=actor.user_id,
+    )
+
+
 def _definitions(project: Project) -> list[CustomField]:
     return list(CustomField.objects.filter(project=project))
 
@@ -142,6 +182,8 @@ def task_create(
     task.number = _allocate_number(organization)
     task.save()
     audit_record(organization=organization, actor=actor, action=AuditAction.CREATED, target=task)
+    if task.status == TaskStatus.DONE:
+        _announce_completion(task, actor)
     return task
 
 
@@ -204,6 +246,8 @@ def task_update(
         target=task,
         changed_fields=describe_changes(Task, changes),
     )
+    if "status" in changes and task.status == TaskStatus.DONE:
+        _announce_completion(task, actor)
     return changes
 
 
@@ -222,6 +266,8 @@ def task_assign(
 def task_delete(*, task: Task, actor: Membership) -> None:
     if not permissions.can_delete_task(actor, task):
         raise PermissionDenied("Only admins and the task's creator can delete it.")
+    if Task.all_objects.select_for_update().filter(pk=task.pk, deleted_at__isnull=False).exists():
+        return  # already deleted (a double submit, or with its project)
     task.deleted_at = timezone.now()
     task.deleted_by = actor.user
     task.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
@@ -233,10 +279,10 @@ def task_delete(*, task: Task, actor: Membership) -> None:
 @transaction.atomic
 def task_restore(*, task: Task, actor: Membership) -> None:
     """Bring a deleted task back (its project must not be in the trash)."""
-    if not permissions.can_restore_task(actor, task):
-        raise PermissionDenied("Only admins can restore this task.")
     if task.deleted_at is None:
         return
+    if not permissions.can_restore_task(actor, task):
+        raise PermissionDenied("Only admins can restore this task.")
     if task.project.deleted_at is not None:
         raise ValidationError(
             f"{task.reference} belongs to the deleted project {task.project.name}: "

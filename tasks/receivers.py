@@ -1,0 +1,21 @@
+"""The domain's announcements (workspace.signals) become queued jobs."""
+
+from django.dispatch import receiver
+
+from tasks.billing import sync_billing_status
+from tasks.notifications import deliver_notification
+from tasks.queue import enqueue_safely
+from workspace import signals
+
+
+@receiver(signals.task_completed, dispatch_uid="jobs.task_completed")
+@receiver(signals.member_joined, dispatch_uid="jobs.member_joined")
+@receiver(signals.invitation_sent, dispatch_uid="jobs.invitation_sent")
+def queue_notifications(sender, organization_id, notification_ids, **kwargs):
+    for notification_id in notification_ids:
+        enqueue_safely(deliver_notification, organization_id, notification_id)
+
+
+@receiver(signals.billing_changed, dispatch_uid="jobs.billing_changed")
+def queue_billing_sync(sender, organization_id, **kwargs):
+    enqueue_safely(sync_billing_status, organization_id)

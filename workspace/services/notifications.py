@@ -1,0 +1,268 @@
+"""The outbox: queueing notification e-mails with the change that causes them, and delivering
+them once (see ``workspace.models.Notification``)."""
+
+import logging
+import smtplib
+from datetime import date, timedelta
+
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.unsubscribe import make_token
+from workspace import selectors
+from workspace.models import (
+    Invitation,
+    Membership,
+    Notification,
+    NotificationKind,
+    Organization,
+    Role,
+    Task,
+)
+from workspace.notifications import absolute_url, build_templated_email
+from workspace.tenancy import all_tenants, organization_scope
+
+logger = logging.getLogger(__name__)
+
+CLAIM = timedelta(minutes=5)
+# Transient failures are retried with backoff (1 min doubling, at most hourly) for a day.
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_RETRY = timedelta(hours=1)
+GIVE_UP_AFTER = timedelta(days=1)
+
+
+class TransientDeliveryError(Exception):
+    """Sending failed in a way that may work later (network, a 4xx SMTP reply)."""
+
+
+def is_transient(error: Exception) -> bool:
+    """Worth trying again later: network trouble and 4xx SMTP replies (including greylisted
+    recipients). 5xx replies and anything else are permanent."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _message in error.recipients.values()]
+        return bool(codes) and all(400 <= code < 500 for code in codes)
+    if isinstance(error, smtplib.SMTPResponseException):
+        return 400 <= error.smtp_code < 500
+    # Disconnects, refused or timed-out connections, DNS failures: all OSErrors.
+    return isinstance(error, smtplib.SMTPServerDisconnected | OSError)
+
+
+def _still_member(n: Notification) -> bool:
+    return n.recipient is not None and (
+        Membership.objects.filter(organization=n.organization, user=n.recipient).exists()
+    )
+
+
+def notification_queue(
+    *,
+    organization: Organization,
+    kind: NotificationKind,
+    recipient_email: str,
+    dedupe_key: str,
+    recipient: User | None = None,
+    subject_id: int | None = None,
+    payload: dict | None = None,
+) -> Notification | None:
+    """Record an e-mail to send. Returns None when this exact notification already exists."""
+    notification, created = Notification.objects.get_or_create(
+        dedupe_key=dedupe_key,
+        defaults={
+            "organization": organization,
+            "kind": kind,
+            "recipient_email": recipient_email,
+            "recipient": recipient,
+            "subject_id": subject_id,
+            "payload": payload or {},
+        },
+    )
+    return notification if created else None
+
+
+def announce_after_commit(signal, *, organization: Organization, notifications, **ids) -> None:
+    """Send a domain signal once the surrounding transaction commits, naming the outbox rows
+    written with it (receivers queue their delivery)."""
+    notification_ids = [n.pk for n in notifications if n is not None]
+    transaction.on_commit(
+        lambda: signal.send(
+            sender=Notification,
+            organization_id=organization.pk,
+            notification_ids=notification_ids,
+            **ids,
+        )
+    )
+
+
+def _unsubscribe_url(user: User | None, kind: str) -> str | None:
+    if user is None:
+        return None
+    return absolute_url(reverse("web:unsubscribe", kwargs={"token": make_token(user, kind)}))
+
+
+def _compose_task_completed(n: Notification) -> EmailMultiAlternatives | None:
+    if n.recipient is None or not n.recipient.notify_by_email or not _still_member(n):
+        return None
+    task = Task.objects.select_related("project").filter(pk=n.subject_id).first()
+    if task is None:  # deleted since
+        return None
+    return build_templated_email(
+        template="task_completed",
+        to=[n.recipient_email],
+        context={
+            "task": task,
+            "organization": n.organization,
+            "completed_by": n.payload.get("completed_by", "Someone"),
+            "task_url": absolute_url(task.get_absolute_url()),
+            "recipient": n.recipient,
+        },
+        unsubscribe_url=_unsubscribe_url(n.recipient, "notifications"),
+    )
+
+
+def _compose_welcome(n: Notification) -> EmailMultiAlternatives | None:
+    membership = Membership.objects.select_related("user").filter(pk=n.subject_id).first()
+    if membership is None:  # left or was removed since
+        return None
+    return build_templated_email(
+        template="welcome",
+        to=[n.recipient_email],
+        context={
+            "membership": membership,
+            "organization": n.organization,
+            "home_url": absolute_url(n.organization.get_absolute_url()),
+        },
+    )
+
+
+def _compose_invitation(n: Notification) -> EmailMultiAlternatives | None:
+    invitation = Invitation.objects.select_related("invited_by").filter(pk=n.subject_id).first()
+    if invitation is None or invitation.state != "pending":
+        return None
+    return build_templated_email(
+        template="invitation",
+        to=[n.recipient_email],
+        context={
+            "invitation": invitation,
+            "organization": n.organization,
+            "inviter": invitation.invited_by,
+            "accept_url": absolute_url(invitation.get_absolute_url()),
+        },
+    )
+
+
+def _compose_digest(n: Notification) -> EmailMultiAlternatives | None:
+    if n.recipient is None or not n.recipient.receive_digest:
+        return None
+    if not Membership.objects.filter(
+        organization=n.organization, user=n.recipient, role__in=[Role.ADMIN, Role.OWNER]
+    ).exists():
+        return None
+    summary = selectors.digest_summary(
+        organization=n.organization,
+        period_start=date.fromisoformat(n.payload["period_start"]),
+        period_end=date.fromisoformat(n.payload["period_end"]),
+    )
+    for task in summary["top_overdue"]:
+        task.url = absolute_url(task.get_absolute_url())
+    return build_templated_email(
+        template="digest",
+        to=[n.recipient_email],
+        context={
+            "organization": n.organization,
+            "summary": summary,
+            "tasks_url": absolute_url(
+                reverse("web:task-list", kwargs={"org_slug": n.organization.slug})
+            ),
+        },
+        unsubscribe_url=_unsubscribe_url(n.recipient, "digest"),
+    )
+
+
+COMPOSERS = {
+    NotificationKind.TASK_COMPLETED: _compose_task_completed,
+    NotificationKind.WELCOME: _compose_welcome,
+    NotificationKind.INVITATION: _compose_invitation,
+    NotificationKind.DIGEST: _compose_digest,
+}
+
+
+def _claim(notification_id: int) -> Notification | None:
+    """Take the row for one delivery attempt, or None when it is done or being delivered."""
+    now = timezone.now()
+    with transaction.atomic():
+        n = (
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("organization", "recipient")
+            .filter(pk=notification_id)
+            .first()
+        )
+        if n is None or n.sent_at or n.failed_at or n.skipped_at:
+            return None
+        if n.claimed_until and n.claimed_until > now:
+            return None
+        n.attempts += 1
+        n.claimed_until = now + CLAIM
+        n.save(update_fields=["attempts", "claimed_until"])
+    return n
+
+
+def _finish(n: Notification, **fields) -> None:
+    Notification.objects.filter(pk=n.pk).update(claimed_until=None, **fields)
+
+
+def notification_deliver(*, notification_id: int) -> str:
+    """Send one notification, at most once. Returns what happened: "sent", "skipped" (nothing to
+    say any more, or the recipient opted out), "failed" (a permanent error, logged), or "busy"
+    (already done or being delivered). Raises TransientDeliveryError when a retry may work.
+
+    Runs in the notification's organization scope (jobs enter it)."""
+    n = _claim(notification_id)
+    if n is None:
+        return "busy"
+    try:
+        message = COMPOSERS[n.kind](n)
+        if message is None:
+            _finish(n, skipped_at=timezone.now())
+            return "skipped"
+        message.send()
+    except Exception as error:
+        if is_transient(error) and timezone.now() - n.created_at < GIVE_UP_AFTER:
+            backoff = min(FIRST_RETRY * 2 ** (n.attempts - 1), LONGEST_RETRY)
+            _finish(
+                n,
+                last_error=f"{type(error).__name__}: {error}"[:2000],
+                next_attempt_at=timezone.now() + backoff,
+            )
+            raise TransientDeliveryError(str(error)) from error
+        logger.error(
+            "notification %s (%s to %s) failed for good",
+            n.pk,
+            n.kind,
+            n.recipient_email,
+            exc_info=True,
+        )
+        _finish(n, failed_at=timezone.now(), last_error=f"{type(error).__name__}: {error}"[:2000])
+        return "failed"
+    _finish(n, sent_at=timezone.now(), last_error="", next_attempt_at=None)
+    return "sent"
+
+
+def pending_notification_ids(*, older_than: timedelta, limit: int = 500) -> list[tuple[int, int]]:
+    """(organization id, notification id) of rows still waiting and due, across all
+    organizations: the sweep that delivers what could not be queued or ran out of job retries."""
+    now = timezone.now()
+    with all_tenants():
+        return list(
+            Notification.objects.due(now)
+            .filter(created_at__lte=now - older_than)
+            .order_by("created_at")
+            .values_list("organization_id", "pk")[:limit]
+        )
+
+
+def deliver_in_scope(*, organization_id: int, notification_id: int) -> str:
+    organization = Organization.objects.get(pk=organization_id)
+    with organization_scope(organization):
+        return notification_deliver(notification_id=notification_id)

@@ -1,0 +1,16 @@
+"""What the domain announces, always after commit (``transaction.on_commit``).
+
+Receivers (the ``tasks`` package) react by queueing background jobs. Every signal carries ids,
+never model instances, and ``notification_ids``: the outbox rows written with the change.
+"""
+
+from django.dispatch import Signal
+
+# kwargs: organization_id, task_id, completed_by_id, notification_ids
+task_completed = Signal()
+# kwargs: organization_id, membership_id, notification_ids
+member_joined = Signal()
+# kwargs: organization_id, invitation_id, notification_ids
+invitation_sent = Signal()
+# kwargs: organization_id — Stripe reported a change to the organization's subscription.
+billing_changed = Signal()
