@@ -1,4 +1,9 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.exceptions import ImmediateHttpResponse
+from django.core.exceptions import ValidationError
+from django.shortcuts import render
+
+SIGN_IN_LOCKOUT_SECONDS = 15 * 60
 
 VERIFIED_EMAIL_SESSION_KEY = "account_verified_email"  # allauth's own key
 
@@ -18,3 +23,24 @@ class AccountAdapter(DefaultAccountAdapter):
         if stashed and stashed.lower() != (user.email or "").lower():
             request.session[VERIFIED_EMAIL_SESSION_KEY] = None
         return user
+
+    def pre_authenticate(self, request, **credentials):
+        """Past the failed sign-in limit (ACCOUNT_RATE_LIMITS["login_failed"]), answer with a
+        429 page that says so, whatever the password, instead of a form error."""
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError as error:
+            if error.code != "too_many_login_attempts":
+                raise
+            response = render(
+                request,
+                "429.html",
+                {
+                    "message": "Too many failed sign-in attempts. For your security, signing in "
+                    "is paused for a while.",
+                    "reset_text": "Try again in 15 minutes, or reset your password.",
+                },
+                status=429,
+            )
+            response["Retry-After"] = str(SIGN_IN_LOCKOUT_SECONDS)
+            raise ImmediateHttpResponse(response) from error

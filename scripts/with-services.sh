@@ -17,10 +17,11 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
-# PostgreSQL refuses to run as root: run its tools as the postgres user when we are root.
+# PostgreSQL refuses to run as root: run its tools as the postgres user when we are root (from
+# a directory that user can enter).
 if [ "$(id -u)" = 0 ]; then
   chown postgres:postgres "$tmp"
-  as_pg=(runuser -u postgres --)
+  as_pg=(env --chdir="$tmp" runuser -u postgres --)
 else
   as_pg=()
 fi

@@ -27,4 +27,3 @@ def build_templated_email(
     message = EmailMultiAlternatives(subject=subject, body=text, to=to, headers=headers)
     message.attach_alternative(html, "text/html")
     return message
-

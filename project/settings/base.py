@@ -57,6 +57,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "web.middleware.RequestIdMiddleware",
+    "web.middleware.SecurityHeadersMiddleware",
     "web.middleware.AuditOriginMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -123,10 +124,15 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Degrades when Redis is down: short timeouts, then a few seconds without it.
+            "BACKEND": "web.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "tandem",
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            "OPTIONS": {
+                "socket_connect_timeout": 0.25,
+                "socket_timeout": 0.5,
+                "retry_after": env.float("CACHE_RETRY_AFTER", default=5.0),
+            },
         }
     }
 else:
@@ -231,8 +237,26 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+CSRF_COOKIE_HTTPONLY = True  # htmx reads the token from the page, never from the cookie
+CSRF_FAILURE_VIEW = "web.views.errors.csrf_failure"
+CONTENT_SECURITY_POLICY = env.str(
+    "DJANGO_CONTENT_SECURITY_POLICY",
+    default=(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+        "base-uri 'self'; object-src 'none'"
+    ),
+)
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Task writes (create, edit, inline edit, assign, comment) per member and hour, by plan.
+TANDEM_WRITE_LIMITS = {
+    "free": env.int("TANDEM_WRITE_LIMIT_FREE", default=100),
+    "pro": env.int("TANDEM_WRITE_LIMIT_PRO", default=1000),
+}
+# Sign-in abuse: failed sign-ins per 15 minutes, per client address and per account. allauth
+# counts them in the shared cache; the 6th attempt is refused even with the right password.
+ACCOUNT_RATE_LIMITS = {"login_failed": "5/15m/ip,5/15m/key"}
 # How many reverse proxies sit in front of the app. 0: trust REMOTE_ADDR only.
 TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 if TRUSTED_PROXY_COUNT:

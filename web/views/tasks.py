@@ -19,6 +19,7 @@ from web.forms.tasks import INLINE_FIELDS, InlineTaskForm, TaskForm
 from web.htmx import wants_fragment
 from web.inline import inline_field
 from web.mixins import OrganizationMixin
+from web.ratelimit import WriteLimitMixin
 from web.tables.tasks import DEFAULT_PAGE_SIZE, PAGE_SIZES, TaskTable
 from web.templatetags.tandem import UNDO_PREFIX
 from workspace import permissions, selectors
@@ -28,8 +29,9 @@ from workspace.services import tasks as services
 TASK_CHANGED = "task-changed"
 
 
-class TaskObjectMixin(OrganizationMixin):
-    """Looks the task up by its number inside the current organization."""
+class TaskObjectMixin(WriteLimitMixin, OrganizationMixin):
+    """Looks the task up by its number inside the current organization. Its POSTs (task and
+    comment writes) count against the plan's hourly write limit."""
 
     def get_task(self) -> Task:
         if not hasattr(self, "_task"):

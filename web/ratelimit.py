@@ -1,0 +1,66 @@
+"""Plan-based limits on task writes, counted in the shared cache so that every worker and
+container agrees. Reads are never limited."""
+
+import logging
+import math
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+
+from web.views.errors import error_response
+from workspace.models import Plan
+
+logger = logging.getLogger(__name__)
+
+WINDOW = 3600  # seconds
+
+
+def write_limit(plan: str) -> int:
+    return settings.TANDEM_WRITE_LIMITS.get(plan, settings.TANDEM_WRITE_LIMITS[Plan.FREE])
+
+
+def consume_write(*, organization, user, now: float | None = None) -> int | None:
+    """Count one write; return None when allowed, else the seconds until the window resets.
+
+    A fixed hourly window per user and organization. When the cache is down the write is
+    allowed (and logged): limits protect the service, they must not take it down."""
+    now = time.time() if now is None else now
+    window = int(now // WINDOW)
+    key = f"writes:{organization.pk}:{user.pk}:{window}"
+    try:
+        cache.add(key, 0, timeout=WINDOW + 60)
+        count = cache.incr(key)
+    except ValueError:
+        logger.error("write limit not enforced: the cache is unavailable")
+        return None
+    if count <= write_limit(organization.plan):
+        return None
+    return max(1, math.ceil((window + 1) * WINDOW - now))
+
+
+def limited_response(request, *, organization, retry_after: int):
+    limit = write_limit(organization.plan)
+    minutes = max(1, math.ceil(retry_after / 60))
+    message = (
+        f"{organization.name} is on the {organization.get_plan_display()} plan, which allows "
+        f"{limit} changes to tasks per hour for each member. You can make changes again in "
+        f"{minutes} minute{'s' if minutes != 1 else ''}."
+    )
+    response = error_response(
+        request, 429, message, reset_text="Reading and browsing are never limited."
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+class WriteLimitMixin:
+    """For views whose POSTs write tasks or comments: refuse past the plan's hourly limit."""
+
+    def dispatch(self, request, *args, **kwargs):
+        organization = getattr(request, "organization", None)
+        if request.method == "POST" and organization is not None and request.user.is_authenticated:
+            retry_after = consume_write(organization=organization, user=request.user)
+            if retry_after is not None:
+                return limited_response(request, organization=organization, retry_after=retry_after)
+        return super().dispatch(request, *args, **kwargs)
