@@ -6,11 +6,12 @@
 FROM python:3.11-slim AS python-deps
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
-COPY pyproject.toml ./
-# Only the pinned runtime dependencies: the project's own code is copied into the final stage.
+COPY pyproject.toml constraints.txt ./
+# Only the runtime dependencies, at the locked versions: the project's own code is copied into
+# the final stage.
 RUN python -m venv /app/.venv \
  && python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
- && /app/.venv/bin/pip install -r /tmp/requirements.txt
+ && /app/.venv/bin/pip install -c constraints.txt -r /tmp/requirements.txt
 
 # --- Front-end assets (Tailwind CSS, vendored htmx) ------------------------------------------
 FROM node:20-slim AS assets

@@ -8,18 +8,20 @@ BIN := $(CURDIR)/$(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 PYTEST_ARGS ?=
 
-.PHONY: help install assets run test checks lint format system-deps bench audit clean
+.PHONY: help install assets run test checks lint format system-deps bench audit lock clean
 
 help:
 	@echo "make run     install, build assets, migrate, create demo data, serve on http://127.0.0.1:8000"
 	@echo "make test    install what is missing, start throwaway PostgreSQL + Redis, run every check"
 	@echo "make lint    ruff check + ruff format --check"
 	@echo "make format  ruff format + ruff check --fix"
+	@echo "make audit   known vulnerabilities in the locked Python and npm dependencies"
+	@echo "make lock    re-resolve the Python dependencies into constraints.txt"
 
 # --- installation (each step is skipped when already done) --------------------------------------
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 	touch $@
 
 # `npm install` (not `npm ci`) because the registry mirror here has no builds for other
@@ -64,6 +66,18 @@ checks:
 	$(BIN)/coverage erase
 	$(BIN)/coverage run -m pytest $(PYTEST_ARGS)
 	$(BIN)/coverage report
+
+# Exit 1: a known vulnerability; 2: an advisory service could not be reached (not a pass).
+audit: install
+	$(BIN)/python scripts/audit.py
+
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
+	{ echo "# Every Python package at the exact version CI and the image install (pip install -c)."; \
+	  echo "# Regenerate with: make lock"; \
+	  .lock-venv/bin/pip freeze --exclude-editable | grep -v '^tandem'; } > constraints.txt
+	rm -rf .lock-venv
 
 clean:
 	rm -rf $(VENV) node_modules static/build static/vendor staticfiles .coverage htmlcov .pytest_cache .ruff_cache

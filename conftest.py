@@ -1,5 +1,7 @@
 """Fixtures shared by every app's tests."""
 
+import socket
+
 import pytest
 from django.core.cache import cache
 
@@ -33,14 +35,16 @@ def user_client(client, user):
     return client
 
 
-@pytest.fixture
-def free_port() -> int:
+def pick_free_port() -> int:
     """A local TCP port nothing listens on (yet)."""
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture
+def free_port() -> int:
+    return pick_free_port()
 
 
 @pytest.fixture

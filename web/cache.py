@@ -49,7 +49,9 @@ class ResilientRedisCache(RedisCache):
             return default
 
     def add(self, key, value, timeout=None, version=None):
-        return self._guard(False, super().add, key, value, timeout, version)
+        # Reports success when Redis is down: callers that use add() as a lock (allauth's rate
+        # limits) carry on instead of refusing every request.
+        return self._guard(True, super().add, key, value, timeout, version)
 
     def get(self, key, default=None, version=None):
         return self._guard(default, super().get, key, default, version)
