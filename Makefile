@@ -15,6 +15,7 @@ help:
 	@echo "make test    install what is missing, start throwaway PostgreSQL + Redis, run every check"
 	@echo "make lint    ruff check + ruff format --check"
 	@echo "make format  ruff format + ruff check --fix"
+	@echo "make bench   seed 100k tasks, load-test with wrk, write bench-results/*.json"
 	@echo "make audit   known vulnerabilities in the locked Python and npm dependencies"
 	@echo "make lock    re-resolve the Python dependencies into constraints.txt"
 
@@ -66,6 +67,11 @@ checks:
 	$(BIN)/coverage erase
 	$(BIN)/coverage run -m pytest $(PYTEST_ARGS)
 	$(BIN)/coverage report
+
+# Load test against throwaway PostgreSQL + Redis: the last line printed is the JSON report.
+bench: assets
+	scripts/system-deps.sh wrk
+	scripts/with-services.sh $(BIN)/python scripts/bench.py
 
 # Exit 1: a known vulnerability; 2: an advisory service could not be reached (not a pass).
 audit: install

@@ -3,7 +3,11 @@
 # Chromium (Playwright drives it), Redis and PostgreSQL 15 (throwaway servers for the tests).
 set -euo pipefail
 
+# Extra packages may be named on the command line (make bench adds wrk).
 missing=()
+for extra in "$@"; do
+  command -v "$extra" >/dev/null 2>&1 || missing+=("$extra")
+done
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 [ -x /usr/lib/postgresql/15/bin/postgres ] || missing+=(postgresql)

@@ -20,13 +20,15 @@ class TaskFilter(django_filters.FilterSet):
             attrs={"type": "search", "placeholder": "Search title and description"}
         ),
     )
+    # distinct=False: no join is involved, and DISTINCT would defeat the sort indexes.
     status = django_filters.MultipleChoiceFilter(
-        choices=TaskStatus.choices, widget=forms.CheckboxSelectMultiple
+        choices=TaskStatus.choices, widget=forms.CheckboxSelectMultiple, distinct=False
     )
     priority = django_filters.MultipleChoiceFilter(
         choices=Priority.key_choices(),
         method="filter_priority",
         widget=forms.CheckboxSelectMultiple,
+        distinct=False,
     )
     assignee = django_filters.ChoiceFilter(
         method="filter_assignee",

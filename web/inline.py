@@ -1,109 +1,126 @@
 """Inline-edit controls for a task's fields, shared by the task table and the detail page.
 
-Built with ``format_html`` rather than a template per cell: a 50-row list renders hundreds of
-them. Each control is a small form that posts one field through htmx and swaps back the row (in
-lists) or the field panel (on the detail page); without JavaScript it is an ordinary form post.
+Each control is a small form that posts one field through htmx and swaps back the row (in lists)
+or the field panel (on the detail page); without JavaScript it is an ordinary form post.
+
+A 50-row list renders hundreds of these, so ``InlineControls`` prepares everything that does not
+depend on the task once (URL prefix, CSRF token, the option lists for each selected value) and
+then builds each control with plain string formatting. Every value that comes from a user is
+escaped here; the result is marked safe once.
 """
 
+from html import escape
+
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from workspace.models import Membership, Priority, Task, TaskStatus
 
 TARGETS = {"row": "closest tr", "detail": "#task-fields"}
-CONTROL = (
-    "rounded-md border border-transparent bg-transparent px-1.5 py-1 "
-    "hover:border-slate-300 focus:border-brand-500 focus:bg-white"
-)
+CONTROL = "inline-control"  # see static/src/tandem.css
+FIELDS = ("title", "status", "priority", "due_date", "assignee")
 
 
 def _options(choices, selected) -> str:
-    return format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        (
-            (value, " selected" if str(value) == str(selected) else "", label)
-            for value, label in choices
-        ),
+    selected = str(selected)
+    return "".join(
+        f'<option value="{escape(str(value))}"{" selected" if str(value) == selected else ""}>'
+        f"{escape(str(label))}</option>"
+        for value, label in choices
     )
 
 
-def _select(name: str, label: str, choices, selected) -> str:
-    return format_html(
-        '<select name="{}" aria-label="{}" class="{} text-sm">{}</select>',
-        name,
-        label,
-        CONTROL,
-        _options(choices, selected),
-    )
+class InlineControls:
+    def __init__(self, *, org_slug: str, csrf_token: str, members: list[Membership], context: str):
+        self.tasks_url = reverse("web:task-list", kwargs={"org_slug": org_slug})
+        self.csrf = escape(csrf_token)
+        self.members = members
+        self.context = context
+        self.target = TARGETS[context]
+        self._status = {v: _options(TaskStatus.choices, v) for v in TaskStatus.values}
+        self._priority = {p.key: _options(Priority.key_choices(), p.key) for p in Priority}
+        self._assignees: dict[str, str] = {}
 
+    # --- URLs (must match web/urls.py; tested against reverse()) ---------------------------------
 
-def _control(task: Task, field: str, members: list[Membership], value, context: str) -> str:
-    ref = task.reference
-    if field == "status":
-        return _select("status", f"Status of {ref}", TaskStatus.choices, value or task.status)
-    if field == "priority":
-        return _select(
-            "priority", f"Priority of {ref}", Priority.key_choices(), value or task.priority_key
-        )
-    if field == "assignee":
-        choices = [("", "Unassigned"), *((m.pk, m.user.display_name) for m in members)]
-        selected = value if value is not None else (task.assignee_id or "")
-        return _select("assignee", f"Assignee of {ref}", choices, selected)
-    if field == "due_date":
-        current = (
-            value if value is not None else (task.due_date.isoformat() if task.due_date else "")
-        )
-        return format_html(
-            '<input type="date" name="due_date" value="{}" aria-label="Due date of {}" '
-            'class="{} text-sm">',
-            current,
-            ref,
-            CONTROL,
-        )
-    return format_html(
-        '<input type="text" name="title" value="{}" aria-label="Title of {}" required '
-        'minlength="3" maxlength="200" class="{} w-full font-medium text-slate-900 {}">',
-        task.title if value is None else value,
-        ref,
-        CONTROL,
-        "text-lg" if context == "detail" else "text-sm",
-    )
+    def url(self, task: Task, field: str) -> str:
+        if field == "assignee":
+            return f"{self.tasks_url}{task.number}/assign/"
+        return f"{self.tasks_url}{task.number}/inline/{field}/"
 
+    def edit_url(self, task: Task) -> str:
+        return f"{self.tasks_url}{task.number}/edit/"
 
-def inline_field(
-    *,
-    task: Task,
-    field: str,
-    context: str,
-    csrf_token: str,
-    members: list[Membership],
-    org_slug: str,
-    value=None,
-    error: str | None = None,
-) -> str:
-    if field == "assignee":
-        url = reverse("web:task-assign", kwargs={"org_slug": org_slug, "number": task.number})
-    else:
-        url = reverse(
-            "web:task-inline", kwargs={"org_slug": org_slug, "number": task.number, "field": field}
+    # --- controls -------------------------------------------------------------------------------
+
+    def _assignee_options(self, selected) -> str:
+        key = str(selected or "")
+        if key not in self._assignees:
+            choices = [("", "Unassigned"), *((m.pk, m.user.display_name) for m in self.members)]
+            self._assignees[key] = _options(choices, key)
+        return self._assignees[key]
+
+    def _select(self, name: str, label: str, options: str) -> str:
+        return (
+            f'<select name="{name}" aria-label="{escape(label)}" class="{CONTROL} text-sm">'
+            f"{options}</select>"
         )
-    return format_html(
-        '<form method="post" action="{url}" hx-post="{url}" hx-trigger="change, submit" '
-        'hx-sync="this:drop" hx-target="{target}" hx-swap="outerHTML" data-inline="{field}">'
-        '<input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'
-        '<input type="hidden" name="version" value="{version}">'
-        '<input type="hidden" name="context" value="{context}">'
-        "{control}"
-        '<noscript><button type="submit" class="btn-secondary btn-sm">Save</button></noscript>'
-        "{error}"
-        "</form>",
-        url=url,
-        target=TARGETS[context],
-        field=field,
-        csrf=csrf_token,
-        version=task.updated_at.isoformat(),
-        context=context,
-        control=_control(task, field, members, value, context),
-        error=format_html('<p class="field-error" role="alert">{}</p>', error) if error else "",
-    )
+
+    def _control(self, task: Task, field: str, value) -> str:
+        ref = task.reference
+        if field == "status":
+            current = value or task.status
+            options = self._status.get(current) or _options(TaskStatus.choices, current)
+            return self._select("status", f"Status of {ref}", options)
+        if field == "priority":
+            current = value or task.priority_key
+            options = self._priority.get(current) or _options(Priority.key_choices(), current)
+            return self._select("priority", f"Priority of {ref}", options)
+        if field == "assignee":
+            current = value if value is not None else (task.assignee_id or "")
+            return self._select("assignee", f"Assignee of {ref}", self._assignee_options(current))
+        if field == "due_date":
+            if value is None:
+                value = task.due_date.isoformat() if task.due_date else ""
+            return (
+                f'<input type="date" name="due_date" value="{escape(str(value))}" '
+                f'aria-label="Due date of {ref}" class="{CONTROL} text-sm">'
+            )
+        size = "text-lg" if self.context == "detail" else "text-sm"
+        title = task.title if value is None else str(value)
+        return (
+            f'<input type="text" name="title" value="{escape(title)}" aria-label="Title of {ref}" '
+            f'required minlength="3" maxlength="200" '
+            f'class="{CONTROL} w-full font-medium text-slate-900 {size}">'
+        )
+
+    def field(self, task: Task, field: str, *, value=None, error: str | None = None) -> SafeString:
+        """The form editing ``field`` of ``task``; ``value`` shows a refused input as typed."""
+        url = self.url(task, field)
+        error_html = f'<p class="field-error" role="alert">{escape(error)}</p>' if error else ""
+        return mark_safe(  # noqa: S308 - every dynamic value above is escaped
+            f'<form method="post" action="{url}" hx-post="{url}" hx-trigger="change, submit" '
+            f'hx-sync="this:drop" hx-target="{self.target}" hx-swap="outerHTML" '
+            f'data-inline="{field}">'
+            f'<input type="hidden" name="csrfmiddlewaretoken" value="{self.csrf}">'
+            f'<input type="hidden" name="version" value="{task.updated_at.isoformat()}">'
+            f'<input type="hidden" name="context" value="{self.context}">'
+            f"{self._control(task, field, value)}"
+            '<noscript><button type="submit" class="btn-secondary btn-sm">Save</button></noscript>'
+            f"{error_html}</form>"
+        )
+
+    def assignee_opener(self, task: Task) -> SafeString:
+        """In list rows the assignee is a button that loads the select on demand (a row with a
+        whole member list each would make long lists heavy); without JavaScript it leads to the
+        task's edit page."""
+        name = task.assignee.user.display_name if task.assignee else "Unassigned"
+        url = self.url(task, "assignee")
+        return mark_safe(  # noqa: S308 - name is escaped
+            f'<a href="{self.edit_url(task)}" hx-get="{url}?context={self.context}" '
+            f'hx-target="this" hx-swap="outerHTML" role="button" '
+            f'aria-label="Assignee of {task.reference}: {escape(name)}. Change" '
+            f'class="{CONTROL} inline-flex items-center gap-1 text-sm text-slate-700 no-underline '
+            f'hover:no-underline" data-assignee="{task.assignee_id or ""}">'
+            f'{escape(name)}<span aria-hidden="true" class="text-slate-400">▾</span></a>'
+        )

@@ -9,6 +9,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve, reverse
+from django.utils.functional import empty
 
 from project.logging import request_id_var
 from web.request_meta import client_ip
@@ -22,6 +23,17 @@ LAST_ORGANIZATION_KEY = "tandem_last_organization_id"
 access_log = logging.getLogger("tandem.access")
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def _loaded_user_id(request) -> int | None:
+    """The signed-in user's id if the request already loaded the user. Never loads it here:
+    that would cost a query on requests that did not need the user, and fail (and lose this
+    response) while the database is down."""
+    user = getattr(request, "user", None)
+    wrapped = getattr(user, "_wrapped", user)
+    if wrapped is None or wrapped is empty or not getattr(wrapped, "is_authenticated", False):
+        return None
+    return wrapped.pk
 
 
 class RequestIdMiddleware:
@@ -40,7 +52,6 @@ class RequestIdMiddleware:
         try:
             response = self.get_response(request)
             response["X-Request-ID"] = request_id
-            user = getattr(request, "user", None)
             access_log.info(
                 "%s %s %s",
                 request.method,
@@ -51,7 +62,7 @@ class RequestIdMiddleware:
                     "path": request.path,
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                    "user_id": user.pk if user is not None and user.is_authenticated else None,
+                    "user_id": _loaded_user_id(request),
                 },
             )
             return response

@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.urls import include, path
 
 from web.views import (
     activity,
+    bench,
     billing,
     comments,
     health,
@@ -91,8 +93,14 @@ urlpatterns = [
     path("", organizations.HomeView.as_view(), name="home"),
     path("accounts/profile/", profile.ProfileView.as_view(), name="profile"),
     path("orgs/new/", organizations.OrganizationCreateView.as_view(), name="org-create"),
-    path("invitations/<str:token>/", invitations.InvitationAcceptView.as_view(), name="invitation"),
+    # Tokens are token_urlsafe(): exactly the slug alphabet.
+    path(
+        "invitations/<slug:token>/", invitations.InvitationAcceptView.as_view(), name="invitation"
+    ),
     path("unsubscribe/<str:token>/", unsubscribe.UnsubscribeView.as_view(), name="unsubscribe"),
     path("billing/webhook/", billing.stripe_webhook, name="billing-webhook"),
     path("o/<slug:org_slug>/", include(organization_patterns)),
 ]
+
+if settings.TANDEM_BENCH_BASELINE:
+    urlpatterns.append(path("bench/baseline/", bench.baseline, name="bench-baseline"))

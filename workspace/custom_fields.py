@@ -8,12 +8,24 @@ from django.core.exceptions import ValidationError
 from workspace.models import CustomField, FieldType
 
 TEXT_MAX_LENGTH = 500
+NUMBER_LIMIT = 10**15
+
+
+def _storable(text: str) -> bool:
+    """PostgreSQL's JSON refuses NUL characters and unpaired surrogates."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _coerce(field: CustomField, value):
     """Return the JSON value to store, or raise ValueError with a message for the user."""
     if field.field_type == FieldType.TEXT:
-        if not isinstance(value, str):
+        if not isinstance(value, str) or not _storable(value):
             raise ValueError("Enter text.")
         value = value.strip()
         if len(value) > TEXT_MAX_LENGTH:
@@ -22,11 +34,14 @@ def _coerce(field: CustomField, value):
     if field.field_type == FieldType.NUMBER:
         if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
             raise ValueError("Enter a number.")
+        if isinstance(value, int) and abs(value) >= NUMBER_LIMIT:
+            raise ValueError("Enter a number.")
         try:
             number = Decimal(str(value).strip())
-        except InvalidOperation:
+        except (InvalidOperation, ValueError):
             raise ValueError("Enter a number.") from None
-        if not number.is_finite() or abs(number) >= Decimal("1e15"):
+        # adjusted(): the exponent of the leading digit, safe even for 1e999999999.
+        if not number.is_finite() or (number != 0 and number.adjusted() >= 15):
             raise ValueError("Enter a number.")
         return int(number) if number == number.to_integral_value() else float(number)
     if field.field_type == FieldType.DATE:

@@ -60,13 +60,14 @@ MIDDLEWARE = [
     "web.middleware.SecurityHeadersMiddleware",
     "web.middleware.AuditOriginMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Above WhiteNoise and CommonMiddleware: static files and early 400s get the header too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "web.middleware.HtmxMessagesMiddleware",
@@ -249,6 +250,8 @@ CONTENT_SECURITY_POLICY = env.str(
 )
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Serve /bench/baseline/ (the benchmark's static floor). Only `make bench` turns it on.
+TANDEM_BENCH_BASELINE = env.bool("TANDEM_BENCH_BASELINE", default=False)
 # Task writes (create, edit, inline edit, assign, comment) per member and hour, by plan.
 TANDEM_WRITE_LIMITS = {
     "free": env.int("TANDEM_WRITE_LIMIT_FREE", default=100),

@@ -237,3 +237,40 @@ def test_past_due_dates_are_allowed_when_editing(login, member, task):
     assert response.status_code == 200
     assert fresh(task).due_date == yesterday
     assert "is-overdue" in response.content.decode()
+
+
+def test_the_row_opens_the_assignee_select_on_demand(login, member, admin, task):
+    client = login(member)
+    list_page = client.get(reverse("web:task-list", kwargs={"org_slug": "acme"})).content.decode()
+    assert f'hx-get="{assign_url(task)}?context=row"' in list_page
+    assert 'name="assignee"' not in list_page.split('id="task-table"')[1]
+
+    control = client.get(assign_url(task) + "?context=row", **HTMX).content.decode()
+
+    assert control.startswith(f'<form method="post" action="{assign_url(task)}"')
+    assert 'hx-target="closest tr"' in control
+    assert f'<option value="{admin.pk}">Adam Admin</option>' in control
+
+
+def test_opening_a_control_without_javascript_leads_to_the_task(login, member, task):
+    response = login(member).get(assign_url(task))
+
+    assert response["Location"] == task.get_absolute_url()
+
+
+def test_row_links_and_forms_point_at_the_real_routes(login, member, task):
+    """Rows build their URLs from prefixes, for speed: they must match the URLconf."""
+    row = (
+        login(member)
+        .get(reverse("web:task-list", kwargs={"org_slug": "acme"}))
+        .content.decode()
+        .split(f'<tr id="task-{task.number}"')[1]
+        .split("</tr>")[0]
+    )
+
+    assert f'href="{task.get_absolute_url()}"' in row
+    assert f'href="{task.project.get_absolute_url()}"' in row
+    for field in ("title", "status", "priority", "due_date"):
+        assert f'action="{inline_url(task, field)}"' in row
+    edit = reverse("web:task-edit", kwargs={"org_slug": "acme", "number": task.number})
+    assert f'href="{edit}"' in row

@@ -113,21 +113,55 @@ def python_sources() -> list[Path]:
     return sorted(p for p in WEB.rglob("*.py") if "tests" not in p.relative_to(WEB).parts)
 
 
+def _attrs_values(tree: ast.AST):
+    """The values of ``attrs=...`` arguments and ``attrs = ...`` assignments (django-tables2
+    columns and Meta, form widgets): their dict keys are rendered as HTML attributes."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword):
+            names = [node.arg or ""]
+        elif isinstance(node, ast.Assign):
+            names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+        else:
+            continue
+        if any(name.endswith("attrs") for name in names):
+            yield node.value
+
+
 def html_strings(source: str) -> list[str]:
-    """Every string literal of a module (f-string pieces included), and the keys of dict
-    literals such as django-tables2 ``attrs={"style": ...}`` rendered as ``key="value"``."""
-    strings = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            strings.append(node.value)
-        elif isinstance(node, ast.Dict):
-            strings.extend(
-                f"{key.value}="
-                for key in node.keys
-                if isinstance(key, ast.Constant)
-                if isinstance(key.value, str)
-            )
+    """Every string literal of a module (f-string pieces included), plus each key of an attrs
+    dict written as the attribute it becomes (``{"style": ...}`` -> ``style=``)."""
+    tree = ast.parse(source)
+    strings = [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    ]
+    for value in _attrs_values(tree):
+        for node in ast.walk(value):
+            if isinstance(node, ast.Dict):
+                strings.extend(
+                    f"{key.value}="
+                    for key in node.keys
+                    if isinstance(key, ast.Constant) and isinstance(key.value, str)
+                )
     return strings
+
+
+@pytest.mark.parametrize(
+    ("source", "caught"),
+    [
+        ("html = format_html('<td style=\"color: {}\">', c)", True),
+        ('Column(attrs={"td": {"onclick": "go()"}})', True),
+        ('class Meta:\n    attrs = {"th": {"style": "width: 2rem"}}', True),
+        ('forms.TextInput(attrs={"class": "input", "onchange": "x()"})', True),
+        ('STEPS = {"onboarding": 1, "online": 2}', False),
+        ('Column(attrs={"td": {"class": "cell", "data-id": "1"}})', False),
+    ],
+)
+def test_the_python_scan(source, caught):
+    found = [v for s in html_strings(source) for v in violations(s)]
+
+    assert bool(found) is caught
 
 
 def test_the_python_scan_covers_the_html_builders():

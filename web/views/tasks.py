@@ -1,6 +1,8 @@
+import re
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -17,7 +19,7 @@ from web.filters import TaskFilter
 from web.forms.comments import CommentForm
 from web.forms.tasks import INLINE_FIELDS, InlineTaskForm, TaskForm
 from web.htmx import wants_fragment
-from web.inline import inline_field
+from web.inline import InlineControls
 from web.mixins import OrganizationMixin
 from web.ratelimit import WriteLimitMixin
 from web.tables.tasks import DEFAULT_PAGE_SIZE, PAGE_SIZES, TaskTable
@@ -127,9 +129,25 @@ class ProjectTaskListView(TaskListView):
         return super().get_context_data(**kwargs)
 
 
+PROJECT_PK = re.compile(r"[0-9]{1,18}")
+PROJECT_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")
+
+
+def requested_project(request, projects) -> Project | None:
+    """The project named by ``?project=`` (or the posted form): an id or a slug among
+    ``projects``. Anything else names no project."""
+    key = request.GET.get("project") or request.POST.get("project") or ""
+    if PROJECT_PK.fullmatch(key):
+        return projects.filter(pk=int(key)).first()
+    if PROJECT_SLUG.fullmatch(key):
+        return projects.filter(slug=key).first()
+    return None
+
+
 def _safe_next(request, fallback: str) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next")
-    if candidate and url_has_allowed_host_and_scheme(
+    """Where to go back to after a plain form post: a path on this site, else ``fallback``."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
@@ -140,11 +158,8 @@ class TaskCreateView(TaskObjectMixin, FormView):
     template_name = "web/task_form.html"
 
     def get_project(self) -> Project | None:
-        key = self.request.GET.get("project") or self.request.POST.get("project")
         projects = Project.objects.filter(organization=self.organization).active()
-        if key and key.isdigit():
-            return projects.filter(pk=key).first()
-        return projects.filter(slug=key).first() if key else projects.order_by("name").first()
+        return requested_project(self.request, projects) or projects.order_by("name").first()
 
     def get_form(self, form_class=None):
         project = self.get_project()
@@ -202,15 +217,16 @@ class TaskDetailView(TaskObjectMixin, TemplateView):
         return [self.template_name]
 
     def inline_fields(self, task, *, error_field=None, error=None, value=None) -> dict:
-        csrf = get_token(self.request)
+        controls = InlineControls(
+            org_slug=self.organization.slug,
+            csrf_token=get_token(self.request),
+            members=self.members(),
+            context="detail",
+        )
         return {
-            field: inline_field(
-                task=task,
-                field=field,
-                context="detail",
-                csrf_token=csrf,
-                members=self.members(),
-                org_slug=self.organization.slug,
+            field: controls.field(
+                task,
+                field,
                 value=value if field == error_field else None,
                 error=error if field == error_field else None,
             )
@@ -225,15 +241,29 @@ def custom_values_for_display(task: Task) -> list[tuple[str, object]]:
 
 
 class TaskInlineUpdateView(TaskDetailView):
-    """POST one field (``field`` in the URL, or ``assignee`` via the assign route)."""
+    """One field (``field`` in the URL, or ``assignee`` via the assign route): POST saves it;
+    an htmx GET returns its edit control (list rows open the assignee select on demand)."""
 
-    http_method_names = ["post"]
+    http_method_names = ["get", "post"]
 
     def get_field(self) -> str:
         field = self.kwargs.get("field", "assignee")
         if field not in INLINE_FIELDS:
             raise Http404("No such field.")
         return field
+
+    def get(self, request, *args, **kwargs):
+        task, field = self.get_task(), self.get_field()
+        if not wants_fragment(request):
+            return redirect(task.get_absolute_url())
+        context = "row" if request.GET.get("context") == "row" else "detail"
+        controls = InlineControls(
+            org_slug=self.organization.slug,
+            csrf_token=get_token(request),
+            members=self.members(),
+            context=context,
+        )
+        return HttpResponse(controls.field(task, field))
 
     def post(self, request, *args, **kwargs):
         task = self.get_task()
@@ -267,7 +297,7 @@ class TaskInlineUpdateView(TaskDetailView):
         if not wants_fragment(self.request):
             if error:
                 messages.error(self.request, error)
-            return redirect(_safe_next(self.request, task.get_absolute_url()))
+            return HttpResponseRedirect(_safe_next(self.request, task.get_absolute_url()))
         # A refused value is shown back as typed; after a conflict the current value is shown.
         shown = value if status == 422 else None
         if self.request.POST.get("context") == "row":
@@ -278,12 +308,7 @@ class TaskInlineUpdateView(TaskDetailView):
                 org_slug=self.organization.slug,
                 field_error=(field, error, shown) if error else None,
             )
-            response = TemplateResponse(
-                self.request,
-                "web/task_list.html#task-row",
-                {"table": table, "row": table.rows[0]},
-                status=status,
-            )
+            response = HttpResponse(table.row_html(task), status=status)
         else:
             context = self.get_context_data(
                 fields=self.inline_fields(task, error_field=field, error=error, value=shown)
@@ -310,12 +335,16 @@ class TaskEditView(TaskObjectMixin, FormView):
 
     def get_form(self, form_class=None):
         task = self.get_task()
+        # Choosing another project in the form swaps in that project's custom fields.
+        chosen = requested_project(
+            self.request, Project.objects.filter(organization=self.organization).active()
+        )
         return TaskForm(
             data=self.request.POST if self.request.method == "POST" else None,
             initial=TaskForm.initial_for(task),
             organization=self.organization,
             members=self.members(),
-            project=task.project,
+            project=chosen or task.project,
         )
 
     def get_context_data(self, **kwargs):

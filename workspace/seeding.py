@@ -1,0 +1,354 @@
+"""Realistic generated data in bulk: for demos, benchmarks and load tests.
+
+Everything is derived from a seed, so the same seed always describes the same organizations;
+seeding again skips the organizations that already exist (idempotent per seed value)."""
+
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.models import User
+from workspace.models import (
+    AuditAction,
+    AuditLog,
+    Comment,
+    Membership,
+    Organization,
+    Plan,
+    Priority,
+    Project,
+    Role,
+    Task,
+    TaskStatus,
+)
+from workspace.tenancy import organization_scope
+
+FIRST = (
+    "Ada",
+    "Alan",
+    "Grace",
+    "Linus",
+    "Margaret",
+    "Ken",
+    "Barbara",
+    "Dennis",
+    "Frances",
+    "Edsger",
+    "Radia",
+    "Donald",
+    "Katherine",
+    "Tim",
+    "Hedy",
+    "Guido",
+    "Sophie",
+    "John",
+    "Mary",
+    "Claude",
+    "Jean",
+    "Anita",
+    "Bjarne",
+    "Niklaus",
+    "Evelyn",
+    "Leslie",
+    "Shafi",
+    "Yukihiro",
+)
+LAST = (
+    "Lovelace",
+    "Turing",
+    "Hopper",
+    "Torvalds",
+    "Hamilton",
+    "Thompson",
+    "Liskov",
+    "Ritchie",
+    "Allen",
+    "Dijkstra",
+    "Perlman",
+    "Knuth",
+    "Johnson",
+    "Berners-Lee",
+    "Lamarr",
+    "Rossum",
+    "Wilson",
+    "McCarthy",
+    "Jackson",
+    "Shannon",
+    "Sammet",
+    "Borg",
+    "Stroustrup",
+    "Wirth",
+    "Boyd",
+    "Lamport",
+    "Goldwasser",
+    "Matsumoto",
+)
+VERBS = (
+    "Fix",
+    "Write",
+    "Review",
+    "Ship",
+    "Design",
+    "Plan",
+    "Update",
+    "Migrate",
+    "Test",
+    "Document",
+    "Refactor",
+    "Investigate",
+    "Draft",
+    "Prepare",
+    "Clean up",
+    "Automate",
+    "Measure",
+    "Translate",
+    "Archive",
+    "Schedule",
+)
+THINGS = (
+    "the onboarding flow",
+    "the pricing page",
+    "the release notes",
+    "login rate limits",
+    "the weekly report",
+    "the invoice export",
+    "search indexing",
+    "the mobile layout",
+    "error pages",
+    "the API client",
+    "backups",
+    "the billing webhook",
+    "dark mode",
+    "the changelog",
+    "e-mail templates",
+    "the data retention policy",
+    "accessibility issues",
+    "the sprint board",
+    "customer feedback",
+    "the status page",
+    "the design system",
+    "caching",
+    "the import wizard",
+    "permissions",
+    "the roadmap",
+)
+PROJECTS = (
+    "Website",
+    "Mobile app",
+    "Platform",
+    "Billing",
+    "Growth",
+    "Support",
+    "Infrastructure",
+    "Design system",
+    "Data",
+    "Security",
+    "Integrations",
+    "Docs",
+)
+SENTENCES = [
+    "Customers asked for this twice last week.",
+    "See the spec in the shared drive before starting.",
+    "Blocked until the API change lands.",
+    "Pair with someone from support for the edge cases.",
+    "Keep the old behaviour behind a flag for a release.",
+    "This came up in the retro; small but annoying.",
+]
+COMMENTS = [
+    "Started on this, first draft by Friday.",
+    "Can we split this into two tasks?",
+    "Done on my side, needs a review.",
+    "Moved the due date, waiting on legal.",
+    "Looks good to me.",
+    "I can take this if nobody else has time.",
+]
+PASSWORD = "tandem-seed-password"  # noqa: S105 - seeded demo accounts, printed by the command
+BATCH = 5000
+
+
+@dataclass
+class SeedPlan:
+    orgs: int
+    users_per_org: int
+    tasks_per_org: int
+    comments_per_task: int = 0
+    seed: int = 1
+    plan: str = Plan.FREE
+    prefix: str = "seed"
+
+
+def _organization_slug(plan: SeedPlan, index: int) -> str:
+    return f"{plan.prefix}{plan.seed}-{index + 1}"
+
+
+def seed(plan: SeedPlan, progress=None) -> list[Organization]:
+    """Create the organizations of ``plan`` that do not exist yet; return all of them."""
+    password = make_password(PASSWORD)  # hashed once: hashing per user would dominate
+    organizations = []
+    for index in range(plan.orgs):
+        slug = _organization_slug(plan, index)
+        organization = Organization.objects.filter(slug=slug).first()
+        if organization is None:
+            organization = _seed_organization(plan, index, slug, password, progress)
+        organizations.append(organization)
+    return organizations
+
+
+def _seed_organization(plan: SeedPlan, index: int, slug: str, password: str, progress):
+    rng = random.Random(f"{plan.seed}:{index}")  # noqa: S311 - demo data
+    now = timezone.now()
+    with transaction.atomic():
+        organization = Organization.objects.create(
+            name=f"{rng.choice(PROJECTS)} Team {plan.seed}-{index + 1}", slug=slug, plan=plan.plan
+        )
+        with organization_scope(organization):
+            members = _seed_members(plan, organization, slug, password, rng)
+            projects = _seed_projects(organization, members, rng, now)
+    with organization_scope(organization):
+        _seed_tasks(plan, organization, members, projects, rng, now, progress)
+    return organization
+
+
+def _seed_members(plan, organization, slug, password, rng) -> list[Membership]:
+    users = User.objects.bulk_create(
+        [
+            User(
+                email=f"user{n + 1}@{slug}.example.com",
+                name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                password=password,
+            )
+            for n in range(plan.users_per_org)
+        ]
+    )
+    EmailAddress.objects.bulk_create(
+        [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users]
+    )
+    roles = [Role.OWNER] + [Role.ADMIN] * min(2, len(users) - 1)
+    return Membership.objects.bulk_create(
+        [
+            Membership(
+                organization=organization,
+                user=user,
+                role=roles[n] if n < len(roles) else Role.MEMBER,
+            )
+            for n, user in enumerate(users)
+        ]
+    )
+
+
+def _seed_projects(organization, members, rng, now) -> list[Project]:
+    names = rng.sample(PROJECTS, k=min(len(PROJECTS), 6))
+    return Project.objects.bulk_create(
+        [
+            Project(
+                organization=organization,
+                name=name,
+                slug=name.lower().replace(" ", "-"),
+                description=rng.choice(SENTENCES),
+                lead=rng.choice(members),
+                created_by=members[0].user,
+                created_at=now - timedelta(days=400),
+                status="archived" if n == len(names) - 1 else "active",
+            )
+            for n, name in enumerate(names)
+        ]
+    )
+
+
+STATUS_WEIGHTS = (
+    (TaskStatus.TODO, 40),
+    (TaskStatus.IN_PROGRESS, 15),
+    (TaskStatus.DONE, 40),
+    (TaskStatus.CANCELLED, 5),
+)
+PRIORITY_WEIGHTS = (
+    (Priority.LOW, 25),
+    (Priority.MEDIUM, 45),
+    (Priority.HIGH, 22),
+    (Priority.URGENT, 8),
+)
+
+
+def _task(organization, number, members, projects, rng, now) -> Task:
+    status = rng.choices(*zip(*STATUS_WEIGHTS, strict=True))[0]
+    created = now - timedelta(days=rng.uniform(0, 365))
+    due = None
+    if rng.random() < 0.7:
+        due = (created + timedelta(days=rng.randint(1, 60))).date()
+    deleted = rng.random() < 0.02
+    return Task(
+        organization=organization,
+        number=number,
+        project=rng.choice(projects),
+        title=f"{rng.choice(VERBS)} {rng.choice(THINGS)}",
+        description=" ".join(rng.sample(SENTENCES, k=rng.randint(0, 3))),
+        status=status,
+        priority=rng.choices(*zip(*PRIORITY_WEIGHTS, strict=True))[0],
+        due_date=due,
+        assignee=rng.choice(members) if rng.random() < 0.8 else None,
+        created_by=rng.choice(members).user,
+        created_at=created,
+        completed_at=created + timedelta(days=rng.uniform(0, 30))
+        if status == TaskStatus.DONE
+        else None,
+        deleted_at=now - timedelta(days=rng.randint(1, 120)) if deleted else None,
+    )
+
+
+def _seed_tasks(plan, organization, members, projects, rng, now, progress) -> None:
+    start = (Task.all_objects.aggregate(last=Max("number"))["last"] or 0) + 1
+    task_type = ContentType.objects.get_for_model(Task).pk
+    total = plan.tasks_per_org
+    for offset in range(0, total, BATCH):
+        size = min(BATCH, total - offset)
+        with transaction.atomic():
+            tasks = Task.objects.bulk_create(
+                [
+                    _task(organization, start + offset + n, members, projects, rng, now)
+                    for n in range(size)
+                ]
+            )
+            _seed_comments(plan, organization, tasks, members, rng)
+            AuditLog.objects.bulk_create(
+                [
+                    AuditLog(
+                        organization=organization,
+                        actor_id=task.created_by_id,
+                        action=AuditAction.CREATED,
+                        content_type_id=task_type,
+                        object_id=task.pk,
+                        object_repr=str(task)[:200],
+                        created_at=task.created_at,
+                    )
+                    for task in tasks
+                ]
+            )
+        if progress is not None:
+            progress(size)
+    Organization.objects.filter(pk=organization.pk).update(task_counter=start + total - 1)
+
+
+def _seed_comments(plan, organization, tasks, members, rng) -> None:
+    if not plan.comments_per_task:
+        return
+    Comment.objects.bulk_create(
+        [
+            Comment(
+                organization=organization,
+                task=task,
+                author=rng.choice(members).user,
+                body=rng.choice(COMMENTS),
+                created_at=task.created_at + timedelta(hours=n + 1),
+            )
+            for task in tasks
+            for n in range(plan.comments_per_task)
+        ],
+        batch_size=BATCH,
+    )
