@@ -59,6 +59,35 @@ class TaskFilter(django_filters.FilterSet):
             projects = Project.objects.filter(organization=request.organization)
         self.filters["project"].queryset = projects
 
+    def controls(self) -> dict:
+        """The current filter values and every choice, ready for the template to print (faster
+        than rendering the form's widgets: the assignee list alone can be long)."""
+        data = self.data or {}
+
+        def many(name):
+            return set(data.getlist(name)) if hasattr(data, "getlist") else set()
+
+        def marked(choices, chosen):
+            return [(str(value), label, str(value) in chosen) for value, label in choices]
+
+        assignee, project = data.get("assignee", ""), data.get("project", "")
+        return {
+            "q": data.get("q", ""),
+            "status": marked(TaskStatus.choices, many("status")),
+            "priority": marked(Priority.key_choices(), many("priority")),
+            "assignee": marked(
+                [("", "Anyone"), *self.filters["assignee"].extra["choices"]], {assignee}
+            ),
+            "project": marked(
+                [("", "All projects"), *((p.pk, p.name) for p in self.filters["project"].queryset)],
+                {project},
+            ),
+            "status_count": len(many("status")),
+            "priority_count": len(many("priority")),
+            "due_after": data.get("due_after", ""),
+            "due_before": data.get("due_before", ""),
+        }
+
     def filter_search(self, queryset, name, value):
         value = value.strip()
         if not value:

@@ -14,7 +14,7 @@ from html import escape
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from workspace.models import Membership, Priority, Task, TaskStatus
+from workspace.models import Priority, Task, TaskStatus
 
 TARGETS = {"row": "closest tr", "detail": "#task-fields"}
 CONTROL = "inline-control"  # see static/src/tandem.css
@@ -31,7 +31,8 @@ def _options(choices, selected) -> str:
 
 
 class InlineControls:
-    def __init__(self, *, org_slug: str, csrf_token: str, members: list[Membership], context: str):
+    def __init__(self, *, org_slug: str, csrf_token: str, members, context: str):
+        """``members``: a list, or a callable returning it (only the assignee select needs it)."""
         self.tasks_url = reverse("web:task-list", kwargs={"org_slug": org_slug})
         self.csrf = escape(csrf_token)
         self.members = members
@@ -56,7 +57,8 @@ class InlineControls:
     def _assignee_options(self, selected) -> str:
         key = str(selected or "")
         if key not in self._assignees:
-            choices = [("", "Unassigned"), *((m.pk, m.user.display_name) for m in self.members)]
+            members = self.members() if callable(self.members) else self.members
+            choices = [("", "Unassigned"), *((m.pk, m.user.display_name) for m in members)]
             self._assignees[key] = _options(choices, key)
         return self._assignees[key]
 

@@ -69,17 +69,25 @@ class TaskForm(forms.Form):
     version = VersionField(required=False)
 
     def __init__(self, *args, organization, members, project: Project | None = None, **kwargs):
+        """``members``: the organization's members, or a callable returning them (loaded only
+        when the assignee field is shown)."""
         super().__init__(*args, **kwargs)
         self.fields["project"].queryset = Project.objects.filter(organization=organization).active()
-        # The members are loaded once by the view; the field still validates against the org.
+        # The field validates against the organization; its labels come from the members the
+        # view loaded once.
         self.fields["assignee"].queryset = Membership.objects.filter(organization=organization)
-        self.fields["assignee"].choices = [
-            ("", "Unassigned"),
-            *((m.pk, m.user.display_name) for m in members),
-        ]
+        if "assignee" in self.shown_fields():
+            members = members() if callable(members) else members
+            self.fields["assignee"].choices = [
+                ("", "Unassigned"),
+                *((m.pk, m.user.display_name) for m in members),
+            ]
         self.definitions = self._definitions(project)
         for definition in self.definitions:
             self.fields[CUSTOM_PREFIX + definition.key] = custom_form_field(definition)
+
+    def shown_fields(self):
+        return self.fields
 
     def _definitions(self, project: Project | None) -> list[CustomField]:
         """Custom fields of the chosen project: the submitted one when the form is bound."""
@@ -158,9 +166,13 @@ class InlineTaskForm(TaskForm):
     """One field of a task, edited in place (list rows and the detail page)."""
 
     def __init__(self, *args, field: str, **kwargs):
+        self.field = field
         super().__init__(*args, **kwargs)
         self.fields = {name: self.fields[name] for name in (field, "version")}
         self.definitions = []
+
+    def shown_fields(self):
+        return (self.field, "version")
 
     def _definitions(self, project):
         return []

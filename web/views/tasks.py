@@ -38,8 +38,10 @@ class TaskObjectMixin(WriteLimitMixin, OrganizationMixin):
     def get_task(self) -> Task:
         if not hasattr(self, "_task"):
             self._task = get_object_or_404(
-                selectors.task_list(organization=self.organization), number=self.kwargs["number"]
+                selectors.task_list(organization=self.organization).select_related("created_by"),
+                number=self.kwargs["number"],
             )
+            self._task.organization = self.organization  # the same row: no second query
         return self._task
 
     def members(self):
@@ -272,7 +274,7 @@ class TaskInlineUpdateView(TaskDetailView):
         if field == "assignee" and data.get("assignee") == "me":
             data["assignee"] = str(self.membership.pk)
         form = InlineTaskForm(
-            data, field=field, organization=self.organization, members=self.members()
+            data, field=field, organization=self.organization, members=self.members
         )
         error, status, changes = None, 200, {}
         if form.is_valid():
@@ -303,7 +305,7 @@ class TaskInlineUpdateView(TaskDetailView):
         if self.request.POST.get("context") == "row":
             table = TaskTable(
                 [task],
-                members=self.members(),
+                members=self.members,
                 csrf_token=get_token(self.request),
                 org_slug=self.organization.slug,
                 field_error=(field, error, shown) if error else None,
