@@ -1,5 +1,6 @@
 """Gunicorn configuration for the container (see scripts/entrypoint.sh)."""
 
+import gc
 import os
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"  # noqa: S104
@@ -15,3 +16,10 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 wsgi_app = "project.wsgi:application"
+
+
+def post_worker_init(worker):
+    """Once Django is loaded in the worker, move its long-lived objects (models, URLconf,
+    settings) out of the collector's view: full collections then scan only what requests
+    create, which keeps them from adding tens of milliseconds to an unlucky request."""
+    gc.freeze()

@@ -99,9 +99,11 @@ def pending_invitation_list(*, organization: Organization) -> QuerySet[Invitatio
 
 
 def assignable_members(*, organization: Organization) -> list[Membership]:
+    """Members as choices (assignee, lead, actor): their names, not their whole accounts."""
     return list(
         Membership.objects.filter(organization=organization)
         .select_related("user")
+        .only("organization", "role", "user__name", "user__email")
         .order_by(Lower("user__name"), "user__email")
     )
 
@@ -119,6 +121,11 @@ def task_list(*, organization: Organization) -> QuerySet[Task]:
     return Task.objects.filter(organization=organization).for_list()
 
 
+def task_rows(*, organization: Organization) -> QuerySet[Task]:
+    """The organization's tasks as list rows (only the columns a row shows)."""
+    return Task.objects.filter(organization=organization).for_rows()
+
+
 def comment_list(*, task: Task) -> QuerySet[Comment]:
     return Comment.objects.filter(task=task).select_related("author").order_by("created_at", "pk")
 
@@ -126,7 +133,7 @@ def comment_list(*, task: Task) -> QuerySet[Comment]:
 def dashboard(*, membership: Membership, limit: int = 8) -> dict:
     """What the organization home shows the member: a fixed number of queries."""
     today = timezone.localdate()
-    tasks = task_list(organization=membership.organization)
+    tasks = Task.objects.filter(organization=membership.organization).for_cards()
     mine = tasks.open().filter(assignee=membership)
     return {
         "my_open_tasks": list(

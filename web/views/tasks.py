@@ -62,7 +62,7 @@ class TaskListView(TaskObjectMixin, SingleTableMixin, FilterView):
     title = "Tasks"
 
     def get_base_queryset(self):
-        tasks = selectors.task_list(organization=self.organization)
+        tasks = selectors.task_rows(organization=self.organization)
         if self.preset == "mine":
             return tasks.open().filter(assignee=self.membership)
         if self.preset == "overdue":

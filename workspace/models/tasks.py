@@ -40,6 +40,22 @@ class Priority(models.IntegerChoices):
         return [(member.key, member.label) for member in cls]
 
 
+ROW_FIELDS = (
+    "organization",
+    "number",
+    "title",
+    "status",
+    "priority",
+    "due_date",
+    "created_at",
+    "updated_at",  # the version an inline edit sends back
+    "project__name",
+    "project__slug",
+    "assignee__user__name",
+    "assignee__user__email",
+)
+
+
 class TaskQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
@@ -54,6 +70,16 @@ class TaskQuerySet(models.QuerySet):
     def for_list(self):
         """Everything a task row shows, in the same query."""
         return self.select_related("project", "assignee__user")
+
+    def for_rows(self):
+        """``for_list`` with only the columns a list row reads: a page of 50 rows skips the
+        description, custom fields and timestamps it never shows (decoding them is most of the
+        cost of fetching a page)."""
+        return self.for_list().only(*ROW_FIELDS)
+
+    def for_cards(self):
+        """The few columns of the dashboard's short task lists (no joins)."""
+        return self.only("organization", "number", "title", "status", "due_date")
 
 
 class Task(TenantModel, TimeStampedModel, SoftDeleteModel):
