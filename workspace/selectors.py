@@ -49,7 +49,8 @@ def membership_resolve(*, slug: str, user: User) -> tuple[Organization | None, M
     with organization_scope(organization):
         membership = Membership.objects.filter(user=user).first()
     if membership is not None:
-        membership.organization = organization
+        membership.organization = organization  # the same rows: no second query when read
+        membership.user = user
     return organization, membership
 
 
@@ -127,11 +128,36 @@ def task_rows(*, organization: Organization) -> QuerySet[Task]:
 
 
 def comment_list(*, task: Task) -> QuerySet[Comment]:
-    return Comment.objects.filter(task=task).select_related("author").order_by("created_at", "pk")
+    """The task's comments as the thread shows them (the authors' names, not their accounts)."""
+    return (
+        Comment.objects.filter(task=task)
+        .select_related("author")
+        .only(
+            "organization",
+            "task",
+            "body",
+            "created_at",
+            "edited_at",
+            "author__name",
+            "author__email",
+        )
+        .order_by("created_at", "pk")
+    )
+
+
+# The home page's counts stop here ("1,000+"): past it the exact number changes nothing for the
+# reader, and counting 30k overdue tasks of a large organization would cost more than the page.
+DASHBOARD_COUNT_CAP = 1000
+
+
+def capped_count(queryset: QuerySet, cap: int) -> int:
+    """The number of rows, counted no further than ``cap + 1`` (more than ``cap`` when so)."""
+    return queryset.order_by()[: cap + 1].count()
 
 
 def dashboard(*, membership: Membership, limit: int = 8) -> dict:
-    """What the organization home shows the member: a fixed number of queries."""
+    """What the organization home shows the member: a fixed number of queries. The counts are
+    capped at ``DASHBOARD_COUNT_CAP`` (see ``capped_count``)."""
     today = timezone.localdate()
     tasks = Task.objects.filter(organization=membership.organization).for_cards()
     mine = tasks.open().filter(assignee=membership)
@@ -139,8 +165,9 @@ def dashboard(*, membership: Membership, limit: int = 8) -> dict:
         "my_open_tasks": list(
             mine.order_by(F("due_date").asc(nulls_last=True), "-priority")[:limit]
         ),
-        "my_open_count": mine.count(),
-        "overdue_count": tasks.overdue(today).count(),
+        "my_open_count": capped_count(mine, DASHBOARD_COUNT_CAP),
+        "overdue_count": capped_count(tasks.overdue(today), DASHBOARD_COUNT_CAP),
+        "count_cap": DASHBOARD_COUNT_CAP,
         "due_this_week": list(
             tasks.open()
             .filter(due_date__gte=today, due_date__lte=today + timedelta(days=6))

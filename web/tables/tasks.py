@@ -1,12 +1,12 @@
 from html import escape
 
 import django_tables2 as tables
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from web.inline import InlineControls
-from web.paginators import CappedCountPaginator
+from web.paginators import CappedCountPaginator, KeysFirstQuerysetData
 from workspace.models import Task
 
 PAGE_SIZES = (25, 50, 100)
@@ -42,10 +42,13 @@ class TaskTable(tables.Table):
         order_by = ("-number",)
         empty_text = "No tasks match these filters."
 
-    def __init__(self, *args, members, csrf_token, org_slug, field_error=None, **kwargs):
+    def __init__(self, data, *args, members, csrf_token, org_slug, field_error=None, **kwargs):
         """``field_error``: ``(field, message, submitted value or None)`` to show in a re-rendered
         row after a refused inline edit."""
-        super().__init__(*args, **kwargs)
+        if isinstance(data, QuerySet):
+            # Numbers are unique per organization and end every ordering (see order_by below).
+            data = KeysFirstQuerysetData(data, key="number")
+        super().__init__(data, *args, **kwargs)
         self.controls = InlineControls(
             org_slug=org_slug, csrf_token=csrf_token, members=members, context="row"
         )

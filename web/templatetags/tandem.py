@@ -15,6 +15,12 @@ LONG_FIELDS = {"description", "body"}
 
 
 @register.filter
+def capped(count: int, cap: int) -> str:
+    """A count taken with a cap: "1,000+" once it went past it."""
+    return f"{cap:,}+" if count > cap else f"{count:,}"
+
+
+@register.filter
 def undo_url(message) -> str:
     """The restore URL a message offers as "Undo" (see ``undo_message``), or ""."""
     for tag in (getattr(message, "extra_tags", "") or "").split():

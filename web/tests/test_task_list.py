@@ -4,6 +4,8 @@ import datetime as dt
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -465,6 +467,25 @@ class TestPagination:
         response = client_.get(list_url(), {"page": 2, "per_page": 25, "sort": "number"})
 
         assert numbers(response) == sorted(t.number for t in tasks)[25:50]
+
+    @pytest.mark.parametrize(
+        "sort",
+        ["-number", "number", "priority", "-priority", "due_date", "-due_date", "-created_at"],
+    )
+    def test_deep_pages_fetch_their_keys_first_and_show_the_same_rows(
+        self, client_, tasks, monkeypatch, sort
+    ):
+        query = {"page": 3, "per_page": 25, "sort": sort}
+        offset_page = numbers(client_.get(list_url(), query))
+        monkeypatch.setattr("web.paginators.DEEP_OFFSET", 50)  # page 3 now counts as deep
+
+        with CaptureQueriesContext(connection) as queries:
+            keys_first_page = numbers(client_.get(list_url(), query))
+
+        assert len(offset_page) == 25
+        assert keys_first_page == offset_page
+        page_query = next(q["sql"] for q in queries if "OFFSET 50" in q["sql"])
+        assert '"number" IN (SELECT' in page_query
 
 
 # --- htmx ----------------------------------------------------------------------------------------

@@ -264,3 +264,17 @@ def test_dashboard_shows_my_work(login, member, project):
 
     assert "Mine and due" in page
     assert 'data-testid="my-open-count">1<' in page
+
+
+def test_dashboard_counts_past_the_cap_read_as_the_cap_and_more(
+    login, member, project, monkeypatch
+):
+    monkeypatch.setattr("workspace.selectors.DASHBOARD_COUNT_CAP", 2)
+    overdue = timezone.localdate() - timedelta(days=1)
+    with organization_scope(project.organization):
+        TaskFactory.create_batch(3, project=project, assignee=member, due_date=overdue)
+
+    page = login(member).get(reverse("web:org-home", kwargs={"org_slug": "acme"})).content.decode()
+
+    assert 'data-testid="my-open-count">2+<' in page
+    assert 'data-testid="overdue-count">2+<' in page

@@ -115,3 +115,16 @@ def test_dashboard_takes_a_fixed_number_of_queries(
         for key in ("my_open_tasks", "due_this_week", "recently_updated"):
             # Everything a dashboard card shows, loaded by those five queries.
             assert [(t.reference, t.title, t.due_date, t.is_overdue) for t in data[key]]
+
+
+def test_counts_stop_at_the_cap(project, member, monkeypatch):
+    monkeypatch.setattr("workspace.selectors.DASHBOARD_COUNT_CAP", 3)
+    TaskFactory.create_batch(5, project=project, assignee=member)
+    for days in (-1, -2, -3):
+        _task(project, days=days)
+
+    data = dashboard(membership=member)
+
+    assert data["my_open_count"] == 4  # "more than 3": counting stopped there
+    assert data["overdue_count"] == 3  # at the cap: still exact
+    assert data["count_cap"] == 3

@@ -1,0 +1,166 @@
+"""What keeps the task list fast on a large organization, pinned by PostgreSQL's own plans.
+
+One organization of 40k seeded tasks (plus a small second one, so that every index has to pick
+the organization out) is enough for the planner to choose as it does at 100k; below about 30k it
+finds a plain scan of the organization's rows cheaper for a text search, and it is. These tests
+read the plans of the very queries the list view sends, run with EXPLAIN (ANALYZE).
+"""
+
+import json
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import User
+from workspace.models import Organization
+from workspace.seeding import SeedPlan, seed
+
+pytestmark = pytest.mark.django_db
+
+TASKS = 40_000
+JOINS = {"Nested Loop", "Hash Join", "Merge Join"}
+FILTERED = {
+    "status": ["todo", "in_progress"],
+    "assignee": "me",
+    "q": "report",
+    "sort": "due_date",
+}
+
+
+@pytest.fixture(scope="module")
+def big(django_db_setup, django_db_blocker):
+    """A seeded organization and a signed-in member's client.
+
+    The rows are committed and vacuumed, as a live database's are (plans inside a test's
+    transaction would see unvacuumed pages and tables bloated by earlier runs), then flushed
+    away as Django's transactional tests do."""
+    with django_db_blocker.unblock():
+        # The module's django_db mark makes pytest-django create the test database; never
+        # seed (and flush) any other.
+        assert connection.settings_dict["NAME"].startswith("test_")
+        if Organization.objects.exists():
+            pytest.fail("the query plan tests need an empty test database")
+        try:
+            plan = SeedPlan(orgs=1, users_per_org=30, tasks_per_org=TASKS, seed=77, prefix="plan")
+            organization = seed(plan)[0]
+            seed(SeedPlan(orgs=1, users_per_org=10, tasks_per_org=TASKS // 4, seed=78))
+            with connection.cursor() as cursor:
+                # Statistics from every row, not a random sample: the same plans on every run.
+                cursor.execute("SET default_statistics_target = 1000")
+                cursor.execute("VACUUM ANALYZE")
+                cursor.execute("RESET default_statistics_target")
+            client = Client()
+            client.force_login(User.objects.get(email=f"user4@{organization.slug}.example.com"))
+            yield organization, client
+        finally:
+            call_command("flush", verbosity=0, interactive=False)
+
+
+def _plans(client, organization: Organization, query: dict) -> dict[str, dict]:
+    """The list view's task queries (SQL -> EXPLAIN ANALYZE plan), from a real request."""
+    url = reverse("web:task-list", kwargs={"org_slug": organization.slug})
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, query)
+    assert response.status_code == 200
+    plans = {}
+    with connection.cursor() as cursor:
+        for sql in (q["sql"] for q in captured.captured_queries):
+            if sql.startswith("SELECT") and '"workspace_task"' in sql:
+                cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
+                plans[sql] = cursor.fetchone()[0][0]["Plan"]
+    return plans
+
+
+def _nodes(plan: dict):
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _nodes(child)
+
+
+def _scans_of_tasks(plan: dict) -> list[dict]:
+    """Scans of the task table and of its indexes (bitmap index scans name no table)."""
+    return [
+        n
+        for n in _nodes(plan)
+        if n.get("Relation Name") == "workspace_task"
+        or n.get("Index Name", "").startswith(("task_", "workspace_task"))
+    ]
+
+
+def _page_query(plans: dict) -> tuple[str, dict]:
+    return next((sql, plan) for sql, plan in plans.items() if "LIMIT" in sql and "COUNT" not in sql)
+
+
+def _seq_scans_of_tasks(plan: dict) -> list[dict]:
+    return [
+        n
+        for n in _nodes(plan)
+        if n["Node Type"] == "Seq Scan" and n.get("Relation Name") == "workspace_task"
+    ]
+
+
+def test_text_search_goes_through_the_trigram_indexes(big):
+    organization, client = big
+
+    _, plan = _page_query(_plans(client, organization, {"q": "report"}))
+
+    indexes = {n.get("Index Name") for n in _nodes(plan)}
+    assert {"task_title_trgm", "task_description_trgm"} <= indexes, json.dumps(plan)[:3000]
+    assert not _seq_scans_of_tasks(plan)
+
+
+def test_filtered_and_sorted_list_narrows_through_an_index(big):
+    """Status + assignee + search, sorted by due date: the planner starts from the most
+    selective of the indexes made for it (member and status, or the trigram indexes) and
+    sorts only the few matching rows."""
+    organization, client = big
+
+    _, plan = _page_query(_plans(client, organization, FILTERED))
+
+    scans = [n for n in _nodes(plan) if n.get("Index Name")]
+    assert {n["Index Name"] for n in scans} & {
+        "task_org_assignee_status",
+        "task_title_trgm",
+        "task_description_trgm",
+    }, json.dumps(plan)[:3000]
+    assert not _seq_scans_of_tasks(plan)
+    assert max(n["Actual Rows"] for n in _scans_of_tasks(plan)) < TASKS // 20
+
+
+def test_unfiltered_list_reads_the_newest_rows_off_an_index_without_sorting(big):
+    organization, client = big
+
+    _, plan = _page_query(_plans(client, organization, {}))
+
+    kinds = [n["Node Type"] for n in _nodes(plan)]
+    assert "Seq Scan" not in kinds
+    assert "Sort" not in kinds  # the index is in list order: no sort over 20k rows
+    scanned = max(n["Actual Rows"] for n in _scans_of_tasks(plan))
+    assert scanned <= 50
+
+
+def test_the_page_count_stops_at_the_cap(big):
+    organization, client = big
+
+    plans = _plans(client, organization, {})
+
+    count_plan = next(plan for sql, plan in plans.items() if "COUNT" in sql)
+    assert max(n["Actual Rows"] for n in _scans_of_tasks(count_plan)) <= 10_001
+
+
+def test_a_deep_page_skips_rows_before_joining_and_joins_only_its_own(big):
+    organization, client = big
+
+    sql, plan = _page_query(_plans(client, organization, {"page": 200}))
+
+    assert "OFFSET 9950" in sql
+    skipping = [n for n in _nodes(plan) if n.get("Actual Rows", 0) >= 9_950]
+    assert skipping, json.dumps(plan)[:3000]
+    assert not {n["Node Type"] for n in skipping} & JOINS  # the skipped rows are never joined
+    joins = [n for n in _nodes(plan) if n["Node Type"] in JOINS]
+    assert joins
+    assert max(n["Actual Rows"] for n in joins) <= 50
