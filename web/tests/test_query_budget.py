@@ -1,0 +1,98 @@
+"""The benchmark's scenarios (``make bench``) stay within 10 queries, whatever the data size."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from workspace.models import Role, TaskStatus
+from workspace.tenancy import organization_scope
+from workspace.tests.factories import (
+    CommentFactory,
+    MembershipFactory,
+    ProjectFactory,
+    TaskFactory,
+)
+
+BUDGET = 10
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def workspace_data(organization, member):
+    """``grow(n)`` adds n tasks (spread over projects, members, statuses and due dates) and n
+    comments on task #1 to the member's organization."""
+    with organization_scope(organization):
+        projects = ProjectFactory.create_batch(3, organization=organization)
+        colleagues = [
+            member,
+            *MembershipFactory.create_batch(3, organization=organization, role=Role.MEMBER),
+        ]
+        first = TaskFactory(project=projects[0], assignee=member, title="First report")
+
+    def grow(n: int):
+        today = timezone.localdate()
+        with organization_scope(organization):
+            for i in range(n):
+                TaskFactory(
+                    project=projects[i % 3],
+                    assignee=colleagues[i % 4] if i % 5 else None,
+                    status=TaskStatus.values[i % 4],
+                    due_date=today + timedelta(days=i % 9 - 4),
+                    title=f"Weekly report {i}" if i % 2 else f"Task {i}",
+                )
+                CommentFactory(task=first, author=colleagues[i % 4].user)
+
+    return first, grow
+
+
+def _scenarios(first):
+    tasks = reverse("web:task-list", kwargs={"org_slug": "acme"})
+    filtered = {"status": ["todo", "in_progress"], "assignee": "me", "q": "report"}
+    return {
+        "org_home": ("get", reverse("web:org-home", kwargs={"org_slug": "acme"}), {}, {}),
+        "task_list": ("get", tasks, {}, {}),
+        "task_list_filtered": ("get", tasks, {**filtered, "sort": "due_date"}, {}),
+        "task_list_page_2": ("get", tasks, {"page": 2, "per_page": 25}, {}),
+        "task_list_htmx": ("get", tasks, filtered, HTMX),
+        "task_detail": ("get", first.get_absolute_url(), {}, {}),
+        "inline_status_change": (
+            "post",
+            reverse(
+                "web:task-inline",
+                kwargs={"org_slug": "acme", "number": first.number, "field": "status"},
+            ),
+            {"status": "in_progress", "context": "row"},
+            HTMX,
+        ),
+    }
+
+
+def _counts(client, first) -> dict[str, int]:
+    counts = {}
+    for name, (method, url, data, headers) in _scenarios(first).items():
+        if method == "post":  # toggle back and forth: every POST writes a change
+            first.refresh_from_db()
+            data = {**data, "status": "todo" if first.status != "todo" else "in_progress"}
+        with CaptureQueriesContext(connection) as queries:
+            response = getattr(client, method)(url, data, **headers)
+        assert response.status_code == 200, (name, response.status_code)
+        counts[name] = len(queries)
+    return counts
+
+
+def test_every_benchmark_scenario_stays_within_budget_as_data_grows(login, member, workspace_data):
+    first, grow = workspace_data
+    client = login(member)
+    grow(5)
+    _counts(client, first)  # first visits write a few things once (last visit, session)
+
+    small = _counts(client, first)
+    grow(60)
+    large = _counts(client, first)
+
+    assert large == small
+    assert max(large.values()) <= BUDGET, large
