@@ -125,7 +125,7 @@ class OrganizationMiddleware:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
 
-        organization, membership = selectors.membership_resolve(slug=slug, user=request.user)
+        membership = selectors.membership_resolve(slug=slug, user=request.user)
         if membership is None:
             moved_to = selectors.organization_by_former_slug(slug=slug, user=request.user)
             if moved_to is None:
@@ -136,6 +136,7 @@ class OrganizationMiddleware:
             query = request.META.get("QUERY_STRING")
             return HttpResponsePermanentRedirect(f"{path}?{query}" if query else path)
 
+        organization = membership.organization
         request.organization = organization
         request.membership = membership
         with organization_scope(organization):

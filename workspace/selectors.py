@@ -21,7 +21,7 @@ from workspace.models import (
     Task,
     TaskStatus,
 )
-from workspace.tenancy import all_tenants, organization_scope
+from workspace.tenancy import all_tenants
 
 
 def organization_list_for_user(*, user: User) -> QuerySet[Organization]:
@@ -41,17 +41,18 @@ def last_used_organization(*, user: User) -> Organization | None:
     )
 
 
-def membership_resolve(*, slug: str, user: User) -> tuple[Organization | None, Membership | None]:
-    """The organization with this slug and the user's membership in it (either may be None)."""
-    organization = Organization.objects.filter(slug=slug).first()
-    if organization is None:
-        return None, None
-    with organization_scope(organization):
-        membership = Membership.objects.filter(user=user).first()
+def membership_resolve(*, slug: str, user: User) -> Membership | None:
+    """The user's membership in the organization with this slug (its ``organization`` loaded),
+    or None: whether the organization does not exist or the user is not in it."""
+    with all_tenants():  # the organization is what this finds out
+        membership = (
+            Membership.objects.select_related("organization")
+            .filter(organization__slug=slug, user=user)
+            .first()
+        )
     if membership is not None:
-        membership.organization = organization  # the same rows: no second query when read
-        membership.user = user
-    return organization, membership
+        membership.user = user  # the same row: no second query when read
+    return membership
 
 
 def organization_by_former_slug(*, slug: str, user: User) -> Organization | None:
