@@ -269,6 +269,29 @@ def misses(name: str, figures: dict) -> list[str]:
     return found
 
 
+POSTGRES_VERSION = """
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute("SHOW server_version")
+    print("PostgreSQL " + cursor.fetchone()[0].split()[0])
+"""
+
+
+def machine() -> str:
+    """CPU model, cores, memory and OS of this machine, for the report."""
+    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.M)
+    meminfo = Path("/proc/meminfo").read_text() if Path("/proc/meminfo").exists() else ""
+    memory = re.search(r"^MemTotal:\s+(\d+) kB", meminfo, re.M)
+    parts = [
+        model.group(1).strip() if model else platform.machine(),
+        f"{os.cpu_count()} cores",
+        f"{int(memory.group(1)) / 1024**2:.0f} GiB" if memory else "",
+        platform.platform(terse=True),
+    ]
+    return ", ".join(p for p in parts if p)
+
+
 def table(results: dict, rss: list[float]) -> str:
     header = (
         "| scenario | method | p50 ms | p95 ms | p99 ms | req/s | x baseline | errors | queries "
@@ -362,7 +385,8 @@ def main() -> int:
     }
     meta = {
         "ran_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
+        "machine": machine(),
+        "postgresql": manage(env, "shell", "-c", POSTGRES_VERSION).strip(),
         "python": platform.python_version(),
         "connections": CONNECTIONS,
         "gunicorn_workers": int(env["WEB_CONCURRENCY"]),
@@ -378,7 +402,11 @@ def main() -> int:
     path.write_text(json.dumps(report, indent=2))
     path.with_suffix(".meta.json").write_text(json.dumps(meta, indent=2))
     text = table(results, rss)
-    (out / "latest.md").write_text(f"{text}\n\nMachine: {meta['machine']}\n")
+    (out / "latest.md").write_text(
+        f"{text}\n\nRan {meta['ran_at']} on {meta['machine']}; Python {meta['python']}, "
+        f"{meta['postgresql']}; {meta['gunicorn_workers']} gunicorn workers, "
+        f"{CONNECTIONS} connections, {duration} s per scenario.\n"
+    )
     print(text)
     missed = {name: f["misses"] for name, f in report.items() if f["misses"]}
     if any(mb >= TARGETS["rss_mb"] for mb in rss):
