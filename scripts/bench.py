@@ -386,7 +386,9 @@ def main() -> int:
     meta = {
         "ran_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
-        "postgresql": manage(env, "shell", "-c", POSTGRES_VERSION).strip(),
+        "postgresql": manage(env, "shell", "--verbosity", "0", "-c", POSTGRES_VERSION)
+        .strip()
+        .splitlines()[-1],
         "python": platform.python_version(),
         "connections": CONNECTIONS,
         "gunicorn_workers": int(env["WEB_CONCURRENCY"]),
