@@ -113,7 +113,7 @@ def assignable_members(*, organization: Organization) -> list[Membership]:
 def project_list(*, organization: Organization) -> QuerySet[Project]:
     return (
         Project.objects.filter(organization=organization)
-        .with_task_counts()
+        .with_task_counts(cap=SUMMARY_COUNT_CAP)
         .select_related("lead__user")
         .order_by("status", Lower("name"))
     )
@@ -146,9 +146,10 @@ def comment_list(*, task: Task) -> QuerySet[Comment]:
     )
 
 
-# The home page's counts stop here ("1,000+"): past it the exact number changes nothing for the
-# reader, and counting 30k overdue tasks of a large organization would cost more than the page.
-DASHBOARD_COUNT_CAP = 1000
+# Summary counts (the home page's, the project list's) stop here ("1,000+"): past it the exact
+# number changes nothing for the reader, and counting 30k overdue tasks of a large organization
+# would cost more than the page.
+SUMMARY_COUNT_CAP = 1000
 
 
 def capped_count(queryset: QuerySet, cap: int) -> int:
@@ -158,7 +159,7 @@ def capped_count(queryset: QuerySet, cap: int) -> int:
 
 def dashboard(*, membership: Membership, limit: int = 8) -> dict:
     """What the organization home shows the member: a fixed number of queries. The counts are
-    capped at ``DASHBOARD_COUNT_CAP`` (see ``capped_count``)."""
+    capped at ``SUMMARY_COUNT_CAP`` (see ``capped_count``)."""
     today = timezone.localdate()
     tasks = Task.objects.filter(organization=membership.organization).for_cards()
     mine = tasks.open().filter(assignee=membership)
@@ -166,9 +167,9 @@ def dashboard(*, membership: Membership, limit: int = 8) -> dict:
         "my_open_tasks": list(
             mine.order_by(F("due_date").asc(nulls_last=True), "-priority")[:limit]
         ),
-        "my_open_count": capped_count(mine, DASHBOARD_COUNT_CAP),
-        "overdue_count": capped_count(tasks.overdue(today), DASHBOARD_COUNT_CAP),
-        "count_cap": DASHBOARD_COUNT_CAP,
+        "my_open_count": capped_count(mine, SUMMARY_COUNT_CAP),
+        "overdue_count": capped_count(tasks.overdue(today), SUMMARY_COUNT_CAP),
+        "count_cap": SUMMARY_COUNT_CAP,
         "due_this_week": list(
             tasks.open()
             .filter(due_date__gte=today, due_date__lte=today + timedelta(days=6))

@@ -99,6 +99,17 @@ class TestProjectList:
         assert counts_in(row) == (2, 2)
         assert member.user.display_name in row
 
+    def test_counts_past_the_cap_read_as_the_cap_and_more(
+        self, login, member, organization, project, monkeypatch
+    ):
+        monkeypatch.setattr("workspace.selectors.SUMMARY_COUNT_CAP", 3)
+        add_tasks(organization, project, todo=3, in_progress=2, done=3)
+
+        row = project_row(login(member).get(url("project-list")).content.decode(), "apollo")
+
+        assert re.search(r'data-testid="open-count">\s*3\+\s*<', row)
+        assert re.search(r'data-testid="done-count">\s*3\s*<', row)
+
     def test_archived_projects_are_listed_apart(self, login, admin, organization, project):
         with organization_scope(organization):
             ProjectFactory(

@@ -1,9 +1,10 @@
-"""What keeps the task list fast on a large organization, pinned by PostgreSQL's own plans.
+"""What keeps the task and project lists fast on a large organization, pinned by PostgreSQL's
+own plans.
 
 One organization of 40k seeded tasks (plus a small second one, so that every index has to pick
 the organization out) is enough for the planner to choose as it does at 100k; below about 30k it
 finds a plain scan of the organization's rows cheaper for a text search, and it is. These tests
-read the plans of the very queries the list view sends, run with EXPLAIN (ANALYZE).
+read the plans of the very queries the list views send, run with EXPLAIN (ANALYZE).
 """
 
 import json
@@ -18,6 +19,7 @@ from django.urls import reverse
 from accounts.models import User
 from workspace.models import Organization
 from workspace.seeding import SeedPlan, seed
+from workspace.selectors import SUMMARY_COUNT_CAP
 
 pytestmark = pytest.mark.django_db
 
@@ -60,9 +62,9 @@ def big(django_db_setup, django_db_blocker):
             call_command("flush", verbosity=0, interactive=False)
 
 
-def _plans(client, organization: Organization, query: dict) -> dict[str, dict]:
-    """The list view's task queries (SQL -> EXPLAIN ANALYZE plan), from a real request."""
-    url = reverse("web:task-list", kwargs={"org_slug": organization.slug})
+def _plans(client, organization: Organization, query: dict, page="task-list") -> dict[str, dict]:
+    """A page's queries of tasks (SQL -> EXPLAIN ANALYZE plan), from a real request."""
+    url = reverse(f"web:{page}", kwargs={"org_slug": organization.slug})
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url, query)
     assert response.status_code == 200
@@ -164,3 +166,20 @@ def test_a_deep_page_skips_rows_before_joining_and_joins_only_its_own(big):
     joins = [n for n in _nodes(plan) if n["Node Type"] in JOINS]
     assert joins
     assert max(n["Actual Rows"] for n in joins) <= 50
+
+
+def test_project_list_counts_read_each_projects_index_range_up_to_the_cap(big):
+    """Open and done counts per project go through the (organization, project, status) index
+    and stop one past the summary cap: never a scan of the organization's tasks, never a sort.
+    (Index-only or bitmap scan, as the visibility map has it; either reads one project's rows.)"""
+    organization, client = big
+
+    (plan,) = _plans(client, organization, {}, page="project-list").values()
+
+    scans = _scans_of_tasks(plan)
+    assert not _seq_scans_of_tasks(plan), json.dumps(plan)[:3000]
+    assert {n["Index Name"] for n in scans if "Index Name" in n} == {"task_org_project_status"}
+    rows_read = [n["Actual Rows"] for n in scans if n.get("Relation Name") == "workspace_task"]
+    assert max(rows_read) == SUMMARY_COUNT_CAP + 1  # per project, of thousands
+    sorts = [n for n in _nodes(plan) if n["Node Type"] == "Sort"]
+    assert all(n["Actual Rows"] < 100 for n in sorts)  # the projects, not tasks

@@ -269,7 +269,7 @@ def test_dashboard_shows_my_work(login, member, project):
 def test_dashboard_counts_past_the_cap_read_as_the_cap_and_more(
     login, member, project, monkeypatch
 ):
-    monkeypatch.setattr("workspace.selectors.DASHBOARD_COUNT_CAP", 2)
+    monkeypatch.setattr("workspace.selectors.SUMMARY_COUNT_CAP", 2)
     overdue = timezone.localdate() - timedelta(days=1)
     with organization_scope(project.organization):
         TaskFactory.create_batch(3, project=project, assignee=member, due_date=overdue)

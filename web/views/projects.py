@@ -33,6 +33,7 @@ class ProjectListView(OrganizationMixin, TemplateView):
         kwargs.setdefault("active_projects", [p for p in projects if p.is_active])
         kwargs.setdefault("archived_projects", [p for p in projects if not p.is_active])
         kwargs.setdefault("can_manage", permissions.can_manage_projects(self.membership))
+        kwargs.setdefault("count_cap", selectors.SUMMARY_COUNT_CAP)
         return super().get_context_data(**kwargs)
 
 

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import IntegerField, OuterRef, Subquery
 from django.urls import reverse
 
 from .base import SoftDeleteModel, TenantModel, TimeStampedModel, tenant_manager
@@ -13,22 +13,39 @@ class ProjectStatus(models.TextChoices):
     ARCHIVED = "archived", "Archived"
 
 
+class RowCount(Subquery):
+    """The number of rows a subquery returns (slice it to cap the count)."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
+    output_field = IntegerField()
+
+
 class ProjectQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status=ProjectStatus.ACTIVE)
 
-    def with_task_counts(self):
-        """``open_count`` and ``done_count`` per project, counted by the database."""
-        from .tasks import TaskStatus
+    def with_task_counts(self, cap: int | None = None):
+        """``open_count`` and ``done_count`` of live tasks per project, counted by the database
+        and, with ``cap``, no further than ``cap + 1``.
 
-        alive = Q(tasks__deleted_at__isnull=True)
-        return self.annotate(
-            open_count=Count(
-                "tasks",
-                filter=alive & Q(tasks__status__in=[TaskStatus.TODO, TaskStatus.IN_PROGRESS]),
-            ),
-            done_count=Count("tasks", filter=alive & Q(tasks__status=TaskStatus.DONE)),
-        )
+        Each count is a subquery on the (organization, project, status) index of live tasks: an
+        index-only scan of the project's rows in that status, stopped at the cap. (Joining the
+        tasks and grouping read every task of the organization: 90 ms at 100k tasks.)"""
+        from .tasks import OPEN_STATUSES, Task, TaskStatus
+
+        def count(statuses):
+            rows = (
+                Task.objects.filter(
+                    organization=OuterRef("organization"),
+                    project=OuterRef("pk"),
+                    status__in=statuses,
+                )
+                .order_by()
+                .values("status")
+            )
+            return RowCount(rows if cap is None else rows[: cap + 1])
+
+        return self.annotate(open_count=count(OPEN_STATUSES), done_count=count([TaskStatus.DONE]))
 
 
 class Project(TenantModel, TimeStampedModel, SoftDeleteModel):

@@ -118,7 +118,7 @@ def test_dashboard_takes_a_fixed_number_of_queries(
 
 
 def test_counts_stop_at_the_cap(project, member, monkeypatch):
-    monkeypatch.setattr("workspace.selectors.DASHBOARD_COUNT_CAP", 3)
+    monkeypatch.setattr("workspace.selectors.SUMMARY_COUNT_CAP", 3)
     TaskFactory.create_batch(5, project=project, assignee=member)
     for days in (-1, -2, -3):
         _task(project, days=days)

@@ -157,6 +157,16 @@ def test_with_task_counts_counts_open_and_done_live_tasks_of_each_project(in_org
     assert counts == {"A": (2, 1), "B": (0, 2), "C": (0, 0)}
 
 
+def test_with_task_counts_stops_one_past_the_cap(in_org):
+    project = ProjectFactory(organization=in_org)
+    TaskFactory.create_batch(5, project=project, status=TaskStatus.TODO)
+    TaskFactory.create_batch(2, project=project, status=TaskStatus.DONE)
+
+    counted = Project.objects.with_task_counts(cap=3).get(pk=project.pk)
+
+    assert (counted.open_count, counted.done_count) == (4, 2)
+
+
 def _project(org, **kwargs):
     return ProjectFactory(organization=org, **kwargs)
 
