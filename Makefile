@@ -25,11 +25,11 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 	touch $@
 
-# `npm install` (not `npm ci`) because the registry mirror here has no builds for other
-# platforms, so the lock file lacks their optional entries and `npm ci` refuses it; install
-# still follows the lock file exactly and leaves it unchanged.
+# `npm ci` installs exactly what package-lock.json says and never rewrites it. The lock lists
+# every platform's optional build of Tailwind's engine (as `npm install` writes it); npm fetches
+# only this machine's. After changing package.json, run `npm install` and commit the whole lock.
 node_modules/.installed: package.json package-lock.json
-	npm install --no-audit --no-fund --loglevel=error
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 install: $(VENV)/.installed node_modules/.installed
@@ -56,8 +56,12 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: system-deps assets
+# The last step fails when the run left files changed in the working tree (see the script).
+test:
+	scripts/check-clean-tree.sh start
+	$(MAKE) --no-print-directory system-deps assets
 	scripts/with-services.sh $(MAKE) --no-print-directory checks
+	scripts/check-clean-tree.sh check
 
 # Runs inside scripts/with-services.sh (DATABASE_URL and REDIS_URL point at throwaway servers).
 checks:
