@@ -88,6 +88,12 @@ organization_patterns = [
     ),
 ]
 
+if settings.TANDEM_BENCH_BASELINE:
+    # make bench only: no such route exists otherwise (see web/views/bench.py).
+    organization_patterns.append(
+        path("bench/floor/", bench.FloorView.as_view(), name="bench-floor")
+    )
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("", organizations.HomeView.as_view(), name="home"),

@@ -1,4 +1,5 @@
-"""`make bench` (scripts/bench.py): what it reports as missed targets, and its table."""
+"""`make bench` (scripts/bench.py): what it reports as missed targets, its table, and how it reads
+CPU time and rows from what it measured."""
 
 import importlib.util
 import os
@@ -9,60 +10,107 @@ spec = importlib.util.spec_from_file_location("bench", ROOT / "scripts" / "bench
 bench = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(bench)
 
+LIST = bench.Scenario(
+    "task_list",
+    "GET",
+    "/o/x/tasks/",
+    targets={"min_ratio": 0.5, "max_bytes": 60_000, "max_row_elements": 15},
+)
+PLAIN = bench.Scenario("org_home", "GET", "/o/x/")
+
 
 def _figures(**overrides):
     figures = {
         "method": "GET",
         "p50_ms": 12.0,
         "p95_ms": 30.0,
-        "p99_ms": 60.0,
+        "p99_ms": 30.0,
         "rps": 300.0,
         "errors": 0,
         "queries": 8,
-        "bytes": 1000,
-        "ratio_to_baseline": 0.25,
+        "bytes": 50_000,
+        "ratio_to_floor": 0.6,
+        "cpu_ms": 7.5,
+        "row_elements": 12.0,
     }
     return {**figures, **overrides}
 
 
 def test_figures_within_every_target_miss_nothing():
-    assert bench.misses("task_list", _figures()) == []
-    assert bench.misses("inline_status_change", _figures(method="POST", p50_ms=19.9)) == []
+    assert bench.misses(LIST, _figures()) == []
+    assert bench.misses(PLAIN, _figures(ratio_to_floor=0.1, bytes=500_000)) == []
 
 
 def test_each_missed_target_is_named_with_its_figure():
     found = bench.misses(
-        "task_list",
-        _figures(p50_ms=25.0, p99_ms=120.5, queries=11, errors=3, ratio_to_baseline=0.05),
+        LIST,
+        _figures(
+            p99_ms=40.0, queries=11, errors=3, ratio_to_floor=0.31, bytes=61_234, row_elements=48
+        ),
     )
 
     assert found == [
-        "p50 25.0 ms >= 25.0",
-        "p99 120.5 ms >= 100.0",
         "11 queries > 10",
         "3 errors",
-        "throughput 5% of the baseline < 20%",
+        "p99 40.0 ms > 3x p50 12.0 ms",
+        "throughput 31% of the floor < 50%",
+        "61234 bytes > 60000",
+        "48 elements per row > 15",
     ]
 
 
-def test_posts_have_their_own_latency_target_and_the_baseline_none():
-    assert bench.misses("inline_status_change", _figures(method="POST", p50_ms=21.0)) == [
-        "p50 21.0 ms >= 20.0"
+def test_a_scenario_without_targets_of_its_own_still_has_the_general_ones():
+    assert bench.misses(PLAIN, _figures(p99_ms=36.1, queries=12)) == [
+        "12 queries > 10",
+        "p99 36.1 ms > 3x p50 12.0 ms",
     ]
-    assert bench.misses("baseline", _figures(p50_ms=90.0, p99_ms=400.0)) == []
 
 
-def test_the_table_has_a_row_per_scenario_and_the_workers_memory():
+def test_a_reference_scenario_is_held_to_no_target():
+    static = bench.Scenario("static_page", "GET", "/bench/baseline/", judged=False)
+
+    assert bench.misses(static, _figures(p99_ms=90.0, errors=1, queries=0)) == []
+
+
+def test_every_scenario_runs_under_the_floor_s_organization_and_the_floor_comes_first():
+    assert bench.SCENARIOS[0].name == bench.FLOOR
+    assert len({s.name for s in bench.SCENARIOS}) == len(bench.SCENARIOS)
+    assert all(s.path.startswith(f"/o/{bench.ORG}/") for s in bench.SCENARIOS)
+
+
+def test_the_table_has_a_row_per_scenario_with_its_ratio_and_cpu_time():
     text = bench.table(
-        {"task_list": _figures(), "baseline": _figures(rps=1200.0, ratio_to_baseline=1.0)},
+        {"task_list": _figures(), "floor": _figures(rps=500.0, ratio_to_floor=1.0, cpu_ms=3.25)},
         [70.1, 71.5],
     )
 
     lines = text.splitlines()
     assert lines[0].startswith("| scenario | method | p50 ms |")
-    assert "| task_list | GET | 12.0 | 30.0 | 60.0 | 300.0 | 0.25 | 0 | 8 | 1000 |" in lines
-    assert "| baseline | GET | 12.0 | 30.0 | 60.0 | 1200.0 | 1.00 | 0 | 8 | 1000 |" in lines
+    assert "x floor | CPU ms/req |" in lines[0]
+    assert "| task_list | GET | 12.0 | 30.0 | 30.0 | 300.0 | 0.60 | 7.5 | 0 | 8 | 50000 |" in lines
+    assert "| floor | GET | 12.0 | 30.0 | 30.0 | 500.0 | 1.00 | 3.25 | 0 | 8 | 50000 |" in lines
     assert lines[-1] == "RSS per gunicorn worker after the run (MB): [70.1, 71.5]"
+
+
+def test_row_elements_counts_what_each_task_row_holds():
+    html = (
+        "<table><tbody>"
+        '<tr id="task-2"><td><a href="/t/2/">#2</a></td><td><span>To do</span></td></tr>'
+        '<tr id="task-1"><td><a href="/t/1/">#1</a><br></td><td>x</td></tr>'
+        '</tbody></table><ul><li id="other">not a row</li></ul>'
+    )
+
+    # Row 2: tr, td, a, td, span = 5; row 1: tr, td, a, br, td = 5.
+    assert bench.row_elements(html) == 5.0
+    assert bench.row_elements("<p>no rows</p>") == 0.0
+
+
+def test_cpu_times_are_read_from_proc_stat(tmp_path):
+    stat = tmp_path / "stat"
+    # pid (comm with ) spaces) state ppid ... : fields 14-17 are utime stime cutime cstime.
+    stat.write_text("42 (gunicorn: worker )) S 1 42 42 0 -1 4194560 10 0 0 0 120 30 7 3 20 0\n")
+
+    assert bench.cpu_fields(stat) == [120, 30, 7, 3]
 
 
 def test_the_machine_line_names_the_cores():

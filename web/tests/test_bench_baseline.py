@@ -1,8 +1,14 @@
-"""The benchmark's floor (web/views/bench.py): a static page of the size asked for."""
+"""Pages only the benchmark serves (web/views/bench.py): the static page of a requested size and
+the authenticated floor, both mounted only when TANDEM_BENCH_BASELINE is on."""
+
+import importlib
 
 import pytest
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
+from django.urls import clear_url_caches
 
+import project.urls
+import web.urls
 from web.views.bench import MAX_BYTES, baseline
 
 
@@ -21,5 +27,50 @@ def test_the_baseline_page_has_the_size_asked_for_within_bounds(asked, size):
     assert len(response.content) == size
 
 
-def test_the_baseline_is_not_served_unless_the_benchmark_turns_it_on(client):
+def test_the_bench_pages_are_not_served_unless_the_benchmark_turns_them_on(login, member):
+    client = login(member)
+
     assert client.get("/bench/baseline/").status_code == 404
+    assert client.get(f"/o/{member.organization.slug}/bench/floor/").status_code == 404
+
+
+def _remount():
+    importlib.reload(web.urls)
+    importlib.reload(project.urls)
+    clear_url_caches()
+
+
+@pytest.fixture
+def bench_urls():
+    with override_settings(TANDEM_BENCH_BASELINE=True):
+        _remount()
+        yield
+    _remount()
+
+
+def test_the_floor_is_an_organization_page_with_the_layout_and_no_task_data(
+    bench_urls, login, member, django_assert_max_num_queries
+):
+    client = login(member)
+    url = f"/o/{member.organization.slug}/bench/floor/"
+    client.get(url)  # the first visit records it on the membership
+
+    # The user, the membership with its organization, the organization switcher.
+    with django_assert_max_num_queries(3):
+        response = client.get(url)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'aria-label="Primary"' in html  # the base layout
+    assert f'aria-label="{member.organization.name}"' in html  # the organization's navigation
+    assert "<table" not in html
+    assert client.post(url).status_code == 405
+
+
+def test_the_floor_follows_the_tenancy_rules(bench_urls, client, member):
+    outsider = importlib.import_module("accounts.tests.factories").UserFactory()
+    url = f"/o/{member.organization.slug}/bench/floor/"
+
+    assert client.get(url).status_code == 302  # signed out: to the sign-in page
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
