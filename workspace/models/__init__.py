@@ -12,7 +12,7 @@ from .organizations import (
     Role,
 )
 from .projects import CustomField, FieldType, Project, ProjectStatus
-from .tasks import OPEN_STATUSES, Priority, Task, TaskStatus
+from .tasks import OPEN_STATUSES, Priority, Task, TaskStatus, version_from_token, version_token
 
 __all__ = [
     "INVITATION_TTL",
@@ -40,4 +40,6 @@ __all__ = [
     "TenantModel",
     "TimeStampedModel",
     "tenant_manager",
+    "version_from_token",
+    "version_token",
 ]

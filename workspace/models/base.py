@@ -1,9 +1,36 @@
 """Abstract building blocks every domain model reuses: timestamps, tenant ownership, soft delete."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django_scopes import ScopedManager
+
+
+class VersionField(models.DateTimeField):
+    """An ``auto_now`` time that also serves as the row's version: each save moves it forward,
+    at least one microsecond past the value it had, so versions of a row always increase even
+    when two app servers' clocks disagree."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["auto_now"] = True
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("auto_now", None)
+        kwargs.pop("editable", None)
+        kwargs.pop("blank", None)
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance, add):
+        previous = getattr(model_instance, self.attname)
+        value = timezone.now()
+        if previous is not None and value <= previous:
+            value = previous + timedelta(microseconds=1)
+        setattr(model_instance, self.attname, value)
+        return value
 
 
 class TimeStampedModel(models.Model):

@@ -1,11 +1,14 @@
+from datetime import UTC, datetime, timedelta
+
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 
-from .base import SoftDeleteModel, TenantModel, TimeStampedModel, tenant_manager
+from .base import SoftDeleteModel, TenantModel, TimeStampedModel, VersionField, tenant_manager
 
 
 class TaskStatus(models.TextChoices):
@@ -16,6 +19,34 @@ class TaskStatus(models.TextChoices):
 
 
 OPEN_STATUSES = (TaskStatus.TODO, TaskStatus.IN_PROGRESS)
+DUE_SOON_DAYS = 2
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+
+
+def version_token(moment: datetime) -> str:
+    """A version as editors carry it: microseconds since 1970, exact (no float rounding)."""
+    return str((moment - EPOCH) // MICROSECOND)
+
+
+def version_from_token(token: str) -> datetime:
+    """The inverse of ``version_token``; ValueError for anything else."""
+    if not token or not token.isascii() or not token.isdigit() or len(token) > 19:
+        raise ValueError("not a version")
+    try:
+        return EPOCH + int(token) * MICROSECOND
+    except OverflowError:
+        raise ValueError("not a version") from None
+
+
+def _changed_after(changed: str, version: datetime) -> bool:
+    """``changed``: an ISO time from ``Task.field_changed_at``."""
+    try:
+        return datetime.fromisoformat(changed) > version
+    except (TypeError, ValueError):
+        return True  # an unreadable record: assume it changed, never overwrite silently
 
 
 class Priority(models.IntegerChoices):
@@ -72,14 +103,10 @@ class TaskQuerySet(models.QuerySet):
         return self.select_related("project", "assignee__user")
 
     def for_rows(self):
-        """``for_list`` with only the columns a list row reads: a page of 50 rows skips the
-        description, custom fields and timestamps it never shows (decoding them is most of the
-        cost of fetching a page)."""
+        """``for_list`` with only the columns a list row or card reads: a page of 50 rows skips
+        the description and custom fields it never shows (decoding them is most of the cost of
+        fetching a page)."""
         return self.for_list().only(*ROW_FIELDS)
-
-    def for_cards(self):
-        """The few columns of the dashboard's short task lists (no joins)."""
-        return self.only("organization", "number", "title", "status", "due_date")
 
 
 class Task(TenantModel, TimeStampedModel, SoftDeleteModel):
@@ -104,6 +131,11 @@ class Task(TenantModel, TimeStampedModel, SoftDeleteModel):
     )
     completed_at = models.DateTimeField(null=True, blank=True, editable=False)
     custom_fields = models.JSONField(default=dict, blank=True)
+    # The version editors send back (see VersionField).
+    updated_at = VersionField()
+    # The version at which each editable field last changed ({"status": "<ISO time>", ...}): an
+    # edit made from an older version conflicts only on a field changed since (see task_update).
+    field_changed_at = models.JSONField(default=dict, blank=True, editable=False)
 
     objects = tenant_manager(TaskQuerySet, include_deleted=False)
     all_objects = tenant_manager(TaskQuerySet)
@@ -147,8 +179,33 @@ class Task(TenantModel, TimeStampedModel, SoftDeleteModel):
                 condition=Q(deleted_at__isnull=True),
             ),
             models.Index(
-                fields=["organization", "created_at"],
-                name="task_org_created",
+                fields=["organization", "created_at", "number"],
+                name="task_org_created_number",
+                condition=Q(deleted_at__isnull=True),
+            ),
+            # Sorting by title reads this index in order (the list sorts case-insensitively).
+            models.Index(
+                F("organization"),
+                Upper("title"),
+                F("number"),
+                name="task_org_title",
+                condition=Q(deleted_at__isnull=True),
+            ),
+            # Sorting by status, project or assignee walks the groups in their display order and
+            # reads each group's newest tasks from one of these (web/paginators.py).
+            models.Index(
+                fields=["organization", "status", "number"],
+                name="task_org_status_number",
+                condition=Q(deleted_at__isnull=True),
+            ),
+            models.Index(
+                fields=["organization", "project", "number"],
+                name="task_org_project_number",
+                condition=Q(deleted_at__isnull=True),
+            ),
+            models.Index(
+                fields=["organization", "assignee", "number"],
+                name="task_org_assignee_number",
                 condition=Q(deleted_at__isnull=True),
             ),
             models.Index(
@@ -176,6 +233,32 @@ class Task(TenantModel, TimeStampedModel, SoftDeleteModel):
     @property
     def priority_key(self) -> str:
         return Priority(self.priority).key
+
+    @property
+    def due_state(self) -> str:
+        """How the due date reads: "overdue", "soon" (today or in the next DUE_SOON_DAYS days,
+        while open), or "" (later, none, or closed)."""
+        if self.due_date is None or not self.is_open:
+            return ""
+        days = (self.due_date - timezone.localdate()).days
+        if days < 0:
+            return "overdue"
+        return "soon" if days <= DUE_SOON_DAYS else ""
+
+    @property
+    def version(self) -> str:
+        """The version editors send back with an edit (see ``version_token``)."""
+        return version_token(self.updated_at)
+
+    def changed_since(self, version) -> set[str]:
+        """The fields changed after ``version`` (an ``updated_at`` an editor saw)."""
+        if version is None or self.updated_at == version:
+            return set()
+        return {
+            field
+            for field, changed in (self.field_changed_at or {}).items()
+            if _changed_after(changed, version)
+        }
 
     def get_absolute_url(self) -> str:
         return reverse(

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -34,9 +34,11 @@ TITLE_MIN_LENGTH = 3
 
 
 class StaleTaskError(ValidationError):
-    """The task changed after the editor loaded it; saving would overwrite that change."""
+    """The task changed after the editor loaded it, in a field this edit changes too: saving
+    would overwrite a change its author never saw. ``task`` is the current task; ``conflicts``
+    maps each such field to ``(theirs, mine)``: its current value and the one asked for."""
 
-    def __init__(self, task: Task):
+    def __init__(self, task: Task, conflicts: dict[str, tuple] | None = None):
         changed_at = timezone.localtime(task.updated_at).strftime("%H:%M:%S")
         super().__init__(
             f"Someone changed this task at {changed_at} after you opened it. "
@@ -44,6 +46,7 @@ class StaleTaskError(ValidationError):
             code="stale",
         )
         self.task = task
+        self.conflicts = conflicts or {}
 
 
 def _allocate_number(organization: Organization) -> int:
@@ -187,6 +190,19 @@ def task_create(
     return task
 
 
+def _lock_current(task: Task) -> None:
+    """Lock the task's row for the rest of the transaction and make sure ``task`` holds what is
+    stored now (it may have been loaded before another edit committed)."""
+    version = (
+        Task.objects.select_for_update()
+        .filter(pk=task.pk)
+        .values_list("updated_at", flat=True)
+        .get()
+    )
+    if version != task.updated_at:
+        task.refresh_from_db()
+
+
 @transaction.atomic
 def task_update(
     *,
@@ -198,17 +214,25 @@ def task_update(
     """Apply ``data`` (a subset of EDITABLE_FIELDS) and return ``{field: (old, new)}`` for what
     actually changed. Only changed columns are written.
 
-    With ``expected_updated_at`` (the version the editor saw), a task changed since then raises
-    ``StaleTaskError`` (with ``task`` refreshed) instead of silently overwriting the newer change.
+    ``expected_updated_at`` is the version the editor saw. Edits of different fields merge: if
+    the task changed since that version, only a field of ``data`` that was changed since, to a
+    value other than the one asked for, is a conflict, and any conflict raises
+    ``StaleTaskError`` (``task`` then holds the current values) before anything is written.
+    ``None`` skips the check (jobs, imports); views never pass it.
     On a validation error the instance keeps its previous values."""
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
-    locked = Task.objects.select_for_update().filter(pk=task.pk)
-    current_version = locked.values_list("updated_at", flat=True).get()
-    if expected_updated_at is not None and current_version != expected_updated_at:
-        task.refresh_from_db()
-        raise StaleTaskError(task)
+    _lock_current(task)
+    if expected_updated_at is not None:
+        changed = task.changed_since(expected_updated_at)
+        conflicts = {
+            field: (getattr(task, field), value)
+            for field, value in data.items()
+            if field in changed and getattr(task, field) != value
+        }
+        if conflicts:
+            raise StaleTaskError(task, conflicts)
 
     old = {field: getattr(task, field) for field in data}
     try:
@@ -234,7 +258,12 @@ def task_update(
     }
     if not changes:
         return {}
-    written = [*changes, "updated_at"]
+    # The new version is at least a microsecond past the current one (VersionField): stamping
+    # the changed fields just past the current version puts them after every version anyone
+    # saw before this edit, and not after the version this edit produces.
+    stamp = (task.updated_at + timedelta(microseconds=1)).isoformat()
+    task.field_changed_at = {**(task.field_changed_at or {}), **dict.fromkeys(changes, stamp)}
+    written = [*changes, "updated_at", "field_changed_at"]
     if "status" in changes:
         _track_completion(task, old["status"])
         written.append("completed_at")

@@ -1,4 +1,4 @@
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
@@ -235,12 +235,14 @@ def test_assignee_from_another_organization_is_refused(task, admin):
 
 
 def test_stale_assignment_is_refused(task, member, admin):
-    seen = task.updated_at - timedelta(seconds=1)
+    seen = task.updated_at
+    task_assign(task=Task.objects.get(pk=task.pk), actor=admin, assignee=admin)
 
-    with pytest.raises(StaleTaskError):
-        task_assign(task=task, actor=admin, assignee=member, expected_updated_at=seen)
+    with pytest.raises(StaleTaskError) as error:
+        task_assign(task=task, actor=member, assignee=member, expected_updated_at=seen)
 
-    assert _fresh(task).assignee is None
+    assert error.value.conflicts == {"assignee": (admin, member)}
+    assert _fresh(task).assignee == admin
 
 
 @pytest.mark.parametrize("actor", ["member", "admin", "owner"])
