@@ -13,12 +13,13 @@ RUN python -m venv /app/.venv \
  && python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
  && /app/.venv/bin/pip install -c constraints.txt -r /tmp/requirements.txt
 
-# --- Front-end assets (Tailwind CSS, vendored htmx) ------------------------------------------
+# --- Front-end assets (Tailwind CSS, vendored htmx and icons) -------------------------------
 FROM node:20-slim AS assets
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm install --no-audit --no-fund
+RUN npm ci --no-audit --no-fund
 COPY tailwind.config.js ./
+COPY scripts/build-icons.mjs ./scripts/
 COPY static ./static
 COPY templates ./templates
 COPY web ./web

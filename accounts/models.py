@@ -66,3 +66,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     def display_name(self) -> str:
         """The name people see: the display name, or the e-mail's local part before one is set."""
         return self.name or self.email.split("@", 1)[0]
+
+    @property
+    def initials(self) -> str:
+        """One or two letters for an avatar: "Ada Lovelace" -> "AL", "ada@x" -> "A"."""
+        words = [word for word in self.display_name.replace(".", " ").split() if word[:1].isalnum()]
+        if not words:
+            return "?"
+        letters = words[0][0] + (words[-1][0] if len(words) > 1 else "")
+        return letters.upper()

@@ -1,8 +1,17 @@
 -- wrk script for scripts/bench.py: the request comes from the environment, the summary is
 -- printed as one JSON line (latency percentiles in microseconds).
+--
+-- Edits (BENCH_POOL) go round a pool of tasks, each wrk thread its own slice, and send each
+-- task's version as the previous answer gave it (X-Task-Version), as an editor in a browser
+-- does: BENCH_POOL="first:count" task numbers, BENCH_VERSION the pool's starting version,
+-- BENCH_TOGGLE="field=a,b" the values each task alternates between, and the path holds "{n}"
+-- where the task number goes. Run with one connection per thread (BENCH_THREADS of them), so
+-- that answers come back in the order their requests went out.
 local method = os.getenv("BENCH_METHOD") or "GET"
 local body = os.getenv("BENCH_BODY") or ""
-local toggle = os.getenv("BENCH_TOGGLE") -- "field=a,b": alternate the field between a and b
+local toggle = os.getenv("BENCH_TOGGLE")
+local pool = os.getenv("BENCH_POOL")
+local start_version = os.getenv("BENCH_VERSION") or ""
 
 wrk.method = method
 wrk.headers["Cookie"] = os.getenv("BENCH_COOKIE")
@@ -15,15 +24,48 @@ end
 
 local field, a, b
 if toggle then field, a, b = toggle:match("([^=]+)=([^,]+),(.+)") end
-local counter = 0
+
+local thread_count = 0
+
+function setup(thread)
+  thread_count = thread_count + 1
+  thread:set("id", thread_count)
+end
+
+local first, count, slice_start, slice_size
+local versions, visits, pending = {}, {}, {}
+local cursor = 0
+local path = wrk.path
+
+function init(args)
+  if pool then
+    first, count = pool:match("(%d+):(%d+)")
+    first, count = tonumber(first), tonumber(count)
+    local per = math.floor(count / tonumber(os.getenv("BENCH_THREADS") or "1"))
+    slice_start = first + (id - 1) * per
+    slice_size = per
+  end
+end
 
 function request()
-  if not field then
+  if not pool then
     return wrk.format(nil, nil, nil, method == "POST" and body or nil)
   end
-  counter = counter + 1
-  local value = (counter % 2 == 0) and a or b
-  return wrk.format(nil, nil, nil, body .. "&" .. field .. "=" .. value)
+  local n = slice_start + cursor
+  cursor = (cursor + 1) % slice_size
+  visits[n] = (visits[n] or 0) + 1
+  local value = (visits[n] % 2 == 1) and b or a
+  local version = versions[n] or start_version
+  table.insert(pending, n)
+  local form = body .. "&version=" .. version .. "&" .. field .. "=" .. value
+  return wrk.format(nil, path:gsub("{n}", tostring(n)), nil, form)
+end
+
+function response(status, headers, response_body)
+  if not pool then return end
+  local n = table.remove(pending, 1)
+  local version = headers["X-Task-Version"] or headers["x-task-version"]
+  if n and version then versions[n] = version end
 end
 
 function done(summary, latency, requests)

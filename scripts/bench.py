@@ -40,6 +40,10 @@ MEMBER = f"user4@{ORG}.example.com"
 PASSWORD = "tandem-seed-password"  # noqa: S105 - the seeded accounts' password (workspace.seeding)
 DETAIL_TASK = 1
 EDIT_TASK = 2
+# Inline edits go round these tasks (one slice per wrk connection), each from the version the
+# previous edit returned; they start at EDIT_VERSION (set by PREPARE).
+EDIT_POOL = (1001, 400)
+EDIT_VERSION = "1764547200000000"  # 2025-12-01 00:00 UTC, as a version token
 CONNECTIONS = 4
 # Targets that hold for every scenario; each scenario adds its own (see SCENARIOS). Throughput is
 # judged relative to the authenticated floor measured in the same run (this box is shared and
@@ -77,10 +81,23 @@ SCENARIOS = [
     Scenario("task_list_page_200", "GET", f"/o/{ORG}/tasks/?page=200"),
     Scenario("task_detail_50_comments", "GET", f"/o/{ORG}/tasks/{DETAIL_TASK}/"),
     Scenario(
+        "cell_editor",
+        "GET",
+        f"/o/{ORG}/tasks/{EDIT_TASK}/inline/status/?context=row",
+        {"BENCH_HTMX": "1"},
+        targets={"min_ratio": 0.7},
+    ),
+    Scenario(
         "inline_status_change",
         "POST",
-        f"/o/{ORG}/tasks/{EDIT_TASK}/inline/status/",
-        {"BENCH_HTMX": "1", "BENCH_TOGGLE": "status=todo,in_progress", "BENCH_BODY": "context=row"},
+        f"/o/{ORG}/tasks/{{n}}/inline/status/",
+        {
+            "BENCH_HTMX": "1",
+            "BENCH_POOL": f"{EDIT_POOL[0]}:{EDIT_POOL[1]}",
+            "BENCH_VERSION": EDIT_VERSION,
+            "BENCH_TOGGLE": "status=todo,in_progress",
+            "BENCH_BODY": "context=row",
+        },
         targets={"min_ratio": 0.7},
     ),
 ]
@@ -142,6 +159,16 @@ with organization_scope(organization):
          for n in range(max(0, missing))]
     )
     Task.objects.filter(number={EDIT_TASK}).update(status="todo")
+    from datetime import UTC, datetime
+    from workspace.models import version_from_token
+    first, size = {EDIT_POOL}
+    # The pool and the task before it (the query count's edit) are live to-dos at a known version.
+    Task.all_objects.filter(number__gte=first - 1, number__lt=first + size).update(
+        status="todo",
+        deleted_at=None,
+        updated_at=version_from_token("{EDIT_VERSION}"),
+        field_changed_at={{}},
+    )
     print(Comment.objects.filter(task=task).count())
 """
 
@@ -155,6 +182,9 @@ scenarios = json.loads(INPUT)
 client = Client()
 client.force_login(User.objects.get(email=MEMBER))
 counts = {}
+from workspace.models import Organization, Task
+from workspace.tenancy import organization_scope
+organization = Organization.objects.get(slug=ORG)
 for scenario in scenarios:
     name, method, path, extra = (scenario[k] for k in ("name", "method", "path", "extra"))
     headers = {"HTTP_HX_REQUEST": "true"} if extra.get("BENCH_HTMX") else {}
@@ -163,7 +193,11 @@ for scenario in scenarios:
         if method == "GET":
             response = client.get(path, **headers)
         else:
-            response = client.post(path, {"context": "row", "status": "in_progress"}, **headers)
+            number = int(extra["BENCH_POOL"].split(":")[0]) - 1  # just before the pool
+            with organization_scope(organization):
+                version = Task.all_objects.get(number=number).version
+            data = {"context": "row", "status": "in_progress", "version": version}
+            response = client.post(path.replace("{n}", str(number)), data, **headers)
     counts[name] = {"queries": len(queries), "status": response.status_code}
 print(json.dumps(counts))
 """
@@ -171,8 +205,10 @@ print(json.dumps(counts))
 
 def count_queries(env) -> dict:
     scenarios = [asdict(scenario) for scenario in SCENARIOS]
-    code = COUNT_QUERIES.replace("INPUT", repr(json.dumps(scenarios))).replace(
-        "MEMBER", repr(MEMBER)
+    code = (
+        COUNT_QUERIES.replace("INPUT", repr(json.dumps(scenarios)))
+        .replace("MEMBER", repr(MEMBER))
+        .replace("ORG", repr(ORG))
     )
     return json.loads(manage(env, "shell", "--verbosity", "0", "-c", code).strip().splitlines()[-1])
 
@@ -326,7 +362,17 @@ def run_wrk(base, method, path, extra, cookie, csrf, duration) -> dict:
         "BENCH_REFERER": base,
         **extra,
     }
-    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}s", "-s", "scripts/bench.lua"]
+    # Edits of a pool of tasks track each task's version per connection: one thread each.
+    threads = CONNECTIONS if "BENCH_POOL" in extra else 2
+    env["BENCH_THREADS"] = str(threads)
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{CONNECTIONS}",
+        f"-d{duration}s",
+        "-s",
+        "scripts/bench.lua",
+    ]
     result = subprocess.run(  # noqa: S603
         [*command, f"{base}{path}"], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )

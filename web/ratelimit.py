@@ -39,14 +39,18 @@ def consume_write(*, organization, user, now: float | None = None) -> int | None
     return max(1, math.ceil((window + 1) * WINDOW - now))
 
 
-def limited_response(request, *, organization, retry_after: int):
+def limit_message(*, organization, retry_after: int) -> str:
     limit = write_limit(organization.plan)
     minutes = max(1, math.ceil(retry_after / 60))
-    message = (
+    return (
         f"{organization.name} is on the {organization.get_plan_display()} plan, which allows "
         f"{limit} changes to tasks per hour for each member. You can make changes again in "
         f"{minutes} minute{'s' if minutes != 1 else ''}."
     )
+
+
+def limited_response(request, *, organization, retry_after: int):
+    message = limit_message(organization=organization, retry_after=retry_after)
     response = error_response(
         request, 429, message, reset_text="Reading and browsing are never limited."
     )
@@ -55,12 +59,30 @@ def limited_response(request, *, organization, retry_after: int):
 
 
 class WriteLimitMixin:
-    """For views whose POSTs write tasks or comments: refuse past the plan's hourly limit."""
+    """For views whose POSTs write tasks or comments: refuse past the plan's hourly limit.
+
+    A view answers a refused write with ``write_limited`` (by default an error page, or a toast
+    for htmx); views whose users typed something override it to show their form again."""
 
     def dispatch(self, request, *args, **kwargs):
         organization = getattr(request, "organization", None)
         if request.method == "POST" and organization is not None and request.user.is_authenticated:
             retry_after = consume_write(organization=organization, user=request.user)
             if retry_after is not None:
-                return limited_response(request, organization=organization, retry_after=retry_after)
+                self.limit_retry_after = retry_after
+                return self.write_limited(request, *args, **kwargs)
         return super().dispatch(request, *args, **kwargs)
+
+    def write_limited(self, request, *args, **kwargs):
+        return limited_response(
+            request, organization=request.organization, retry_after=self.limit_retry_after
+        )
+
+    def write_limit_message(self) -> str:
+        return limit_message(
+            organization=self.request.organization, retry_after=self.limit_retry_after
+        )
+
+    def with_retry_after(self, response):
+        response["Retry-After"] = str(self.limit_retry_after)
+        return response

@@ -11,6 +11,7 @@ from accounts.models import User
 from workspace.models import (
     OPEN_STATUSES,
     SIGN_IN_ACTIONS,
+    AuditAction,
     AuditLog,
     Comment,
     Invitation,
@@ -161,7 +162,7 @@ def dashboard(*, membership: Membership, limit: int = 8) -> dict:
     """What the organization home shows the member: a fixed number of queries. The counts are
     capped at ``SUMMARY_COUNT_CAP`` (see ``capped_count``)."""
     today = timezone.localdate()
-    tasks = Task.objects.filter(organization=membership.organization).for_cards()
+    tasks = Task.objects.filter(organization=membership.organization).for_rows()
     mine = tasks.open().filter(assignee=membership)
     return {
         "my_open_tasks": list(
@@ -281,3 +282,29 @@ def digest_summary(
             .order_by("due_date", "number")[:top]
         ),
     }
+
+
+def task_field_change(*, task: Task, field: str) -> AuditLog | None:
+    """The latest recorded change of one field of ``task`` (who made it, when), or None."""
+    task_type = ContentType.objects.get_for_model(Task)
+    return (
+        AuditLog.objects.filter(
+            organization=task.organization_id,
+            content_type=task_type,
+            object_id=task.pk,
+            action=AuditAction.UPDATED,
+            changed_fields__has_key=field,
+        )
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def project_ids_by_name(*, organization: Organization) -> list[int]:
+    """The organization's project ids in the order their names sort (the list's project sort)."""
+    return list(
+        Project.objects.filter(organization=organization)
+        .order_by(Lower("name"), "pk")
+        .values_list("pk", flat=True)
+    )

@@ -117,7 +117,7 @@ def test_redis_stopping_mid_session(redis, app_on, client, mailoutbox, password)
                 "web:task-inline",
                 kwargs={"org_slug": "acme", "number": task.number, "field": "status"},
             ),
-            {"status": "done", "version": task.updated_at.isoformat(), "context": "row"},
+            {"status": "done", "version": task.version, "context": "row"},
             HTTP_HX_REQUEST="true",
         )
         assert edited.status_code == 200

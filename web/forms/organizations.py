@@ -23,7 +23,7 @@ class OrganizationSlugForm(forms.Form):
     slug = forms.SlugField(
         label="Address",
         max_length=Organization._meta.get_field("slug").max_length,
-        help_text="Used in links: /o/<address>/. Old links keep working for members.",
+        help_text="Used in links: /o/your-address/. Old links keep working for members.",
     )
 
     def clean_slug(self) -> str:

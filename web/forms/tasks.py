@@ -4,7 +4,17 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.html import escape
 
-from workspace.models import CustomField, FieldType, Membership, Priority, Project, Task, TaskStatus
+from workspace.models import (
+    CustomField,
+    FieldType,
+    Membership,
+    Priority,
+    Project,
+    Task,
+    TaskStatus,
+    version_from_token,
+    version_token,
+)
 from workspace.services.tasks import TITLE_MIN_LENGTH
 
 CUSTOM_PREFIX = "cf_"
@@ -15,22 +25,31 @@ class MemberChoiceField(forms.ModelChoiceField):
         return membership.user.display_name
 
 
+OUT_OF_DATE = "This form is out of date: reload the page."
+
+
+def parse_version(value) -> datetime:
+    """The version an editor sent back (``Task.version``); a missing or garbled one is refused,
+    never taken as "no check"."""
+    try:
+        return version_from_token(value if isinstance(value, str) else "")
+    except ValueError:
+        raise ValidationError(OUT_OF_DATE, code="version") from None
+
+
 class VersionField(forms.CharField):
     """The ``updated_at`` the editor saw, round-tripped exactly (microseconds and offset)."""
 
     widget = forms.HiddenInput
 
     def prepare_value(self, value):
-        return value.isoformat() if isinstance(value, datetime) else value
+        return version_token(value) if isinstance(value, datetime) else value
 
     def to_python(self, value):
         value = super().to_python(value)
         if not value:
             return None
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            raise ValidationError("This form is out of date: reload the page.") from None
+        return parse_version(value)
 
 
 def custom_form_field(definition: CustomField) -> forms.Field:
@@ -68,23 +87,38 @@ class TaskForm(forms.Form):
     )
     version = VersionField(required=False)
 
-    def __init__(self, *args, organization, members, project: Project | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        organization,
+        members,
+        project: Project | None = None,
+        remember_initial: bool = False,
+        **kwargs,
+    ):
         """``members``: the organization's members, or a callable returning them (loaded only
-        when the assignee field is shown)."""
+        when the assignee field is shown). ``remember_initial``: the form carries the values it
+        was opened with (hidden ``initial-*`` inputs), so ``changed_data`` names the fields the
+        user changed, whatever happened to the task meanwhile."""
         super().__init__(*args, **kwargs)
         self.fields["project"].queryset = Project.objects.filter(organization=organization).active()
         # The field validates against the organization; its labels come from the members the
         # view loaded once.
         self.fields["assignee"].queryset = Membership.objects.filter(organization=organization)
+        self.initials: dict[str, str] = {}
         if "assignee" in self.shown_fields():
             members = members() if callable(members) else members
             self.fields["assignee"].choices = [
                 ("", "Unassigned"),
                 *((m.pk, m.user.display_name) for m in members),
             ]
+            self.initials = {str(m.pk): m.user.initials for m in members}
         self.definitions = self._definitions(project)
         for definition in self.definitions:
             self.fields[CUSTOM_PREFIX + definition.key] = custom_form_field(definition)
+        if remember_initial:
+            for name, field in self.fields.items():
+                field.show_hidden_initial = name != "version"
 
     def shown_fields(self):
         return self.fields
@@ -134,6 +168,35 @@ class TaskForm(forms.Form):
             data["custom_fields"] = self.custom_values()
         return data
 
+    def changed_service_data(self) -> dict:
+        """``service_data`` for the fields the user changed (see ``remember_initial``)."""
+        changed = set(self.changed_data)
+        data = {name: value for name, value in self.service_data().items() if name in changed}
+        custom_changed = any(name.startswith(CUSTOM_PREFIX) for name in changed)
+        if self.definitions and (custom_changed or "project" in changed):
+            data["custom_fields"] = self.custom_values()
+        return data
+
+    def rebase(self, task: Task) -> None:
+        """After a conflict: keep what the user changed, show everything else as ``task`` has it
+        now, and carry ``task``'s version, so that saving again keeps the user's values."""
+        changed = set(self.changed_data)
+        current = self.initial_for(task)
+        data = self.data.copy()
+        for name, field in self.fields.items():
+            if name == "version":
+                continue
+            value = field.prepare_value(current.get(name))
+            value = "" if value is None else str(value)
+            if name not in changed:
+                data[self.add_prefix(name)] = value
+                data[self.add_initial_prefix(name)] = value
+        data[self.add_prefix("version")] = task.version
+        self.initial = current
+        self.data = data
+        self._errors = None
+        self.full_clean()
+
     def add_service_error(self, error: ValidationError) -> None:
         """Show the service's errors next to the matching field (custom-field errors on top)."""
         if hasattr(error, "error_dict"):
@@ -162,14 +225,37 @@ class TaskForm(forms.Form):
 INLINE_FIELDS = ("title", "status", "priority", "due_date", "assignee")
 
 
+MENU_FIELDS = ("status", "priority", "assignee")
+# Each choice of a menu looks like the value it sets (see static/src/tandem.css).
+MENU_STYLES = {"status": "s-{}", "priority": "p-{}"}
+
+
 class InlineTaskForm(TaskForm):
-    """One field of a task, edited in place (list rows and the detail page)."""
+    """One field of a task, edited where it is shown (list rows, cards, the task page)."""
 
     def __init__(self, *args, field: str, **kwargs):
         self.field = field
         super().__init__(*args, **kwargs)
         self.fields = {name: self.fields[name] for name in (field, "version")}
         self.definitions = []
+
+    def menu(self) -> list[dict]:
+        """The field's choices as the editor's menu (the value the form holds checked), or []
+        for fields typed in (title, due date)."""
+        if self.field not in MENU_FIELDS:
+            return []
+        current = str(self[self.field].value() or "")
+        style = MENU_STYLES.get(self.field, "")
+        return [
+            {
+                "value": value,
+                "label": label,
+                "checked": str(value) == current,
+                "css": style.format(value) if style else "",
+                "initials": self.initials.get(str(value), ""),
+            }
+            for value, label in self.fields[self.field].choices
+        ]
 
     def shown_fields(self):
         return (self.field, "version")

@@ -1,8 +1,11 @@
 """Template helpers for Tandem's own markup."""
 
 import json
+from datetime import date, datetime
 
 from django import template
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
 
 register = template.Library()
 
@@ -18,6 +21,36 @@ LONG_FIELDS = {"description", "body"}
 def capped(count: int, cap: int) -> str:
     """A count taken with a cap: "1,000+" once it went past it."""
     return f"{cap:,}+" if count > cap else f"{count:,}"
+
+
+@register.filter
+def short_date(value) -> str:
+    """A date as lists show it: "Dec 3", with the year when it is not this year ("Dec 3, 2027").
+    Times are read in the current time zone."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value).date()
+    if not isinstance(value, date):
+        return str(value)
+    if value.year == timezone.localdate().year:
+        return format_date(value, "M j")
+    return format_date(value, "M j, Y")
+
+
+@register.filter
+def bound(form, name: str):
+    """``form[name]``: the bound field of a name held in a variable."""
+    return form[name]
+
+
+@register.filter
+def initial_hidden(bound_field):
+    """The hidden ``initial-*`` input of a field that remembers the value the form was opened
+    with (``show_hidden_initial``), or nothing."""
+    if not bound_field.field.show_hidden_initial:
+        return ""
+    return bound_field.as_hidden(only_initial=True)
 
 
 @register.filter

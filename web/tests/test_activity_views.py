@@ -441,7 +441,7 @@ class TestCsvExport:
         client = login(member)
         client.post(
             reverse("web:task-inline", args=["acme", task.number, "status"]),
-            {"status": "done", "version": task.updated_at.isoformat()},
+            {"status": "done", "version": task.version},
             HTTP_USER_AGENT='=HYPERLINK("http://evil.example")',
             REMOTE_ADDR="198.51.100.23",
         )

@@ -322,7 +322,7 @@ class World:
 
     def version(self) -> str:
         with organization_scope(self.organization):
-            return Task.objects.get(pk=self.task.pk).updated_at.isoformat()
+            return Task.objects.get(pk=self.task.pk).version
 
 
 def build_victim() -> Victim:

@@ -59,6 +59,19 @@ def _scenarios(first):
         "task_list_page_2": ("get", tasks, {"page": 2, "per_page": 25}, {}),
         "task_list_htmx": ("get", tasks, filtered, HTMX),
         "task_detail": ("get", first.get_absolute_url(), {}, {}),
+        "cell_editor": (
+            "get",
+            reverse(
+                "web:task-inline",
+                kwargs={"org_slug": "acme", "number": first.number, "field": "assignee"},
+            ),
+            {"context": "row"},
+            HTMX,
+        ),
+        **{
+            f"task_list_by_{sort}": ("get", tasks, {"sort": sort}, {})
+            for sort in ("title", "status", "-project", "assignee")
+        },
         "inline_status_change": (
             "post",
             reverse(
@@ -76,7 +89,11 @@ def _counts(client, first) -> dict[str, int]:
     for name, (method, url, data, headers) in _scenarios(first).items():
         if method == "post":  # toggle back and forth: every POST writes a change
             first.refresh_from_db()
-            data = {**data, "status": "todo" if first.status != "todo" else "in_progress"}
+            data = {
+                **data,
+                "status": "todo" if first.status != "todo" else "in_progress",
+                "version": first.version,
+            }
         with CaptureQueriesContext(connection) as queries:
             response = getattr(client, method)(url, data, **headers)
         assert response.status_code == 200, (name, response.status_code)

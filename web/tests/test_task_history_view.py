@@ -70,7 +70,7 @@ class TestPanel:
         clock.shift(timedelta(minutes=1))
         changed = client.post(
             inline_url(task, "status"),
-            {"status": "in_progress", "version": task.updated_at.isoformat(), "context": "detail"},
+            {"status": "in_progress", "version": task.version, "context": "detail"},
             **HTMX,
         )
         assert changed.status_code == 200

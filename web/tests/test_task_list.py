@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from web.tests.html import elements, one, parse, text
 from workspace.models import Priority, TaskStatus
 from workspace.tenancy import organization_scope
 from workspace.tests.factories import (
@@ -393,6 +394,97 @@ class TestSorting:
         assert "status=todo" in link.group(1)
         assert 'aria-sort="ascending"' in html
 
+    def test_by_title_ignores_case(self, client_, make_task):
+        b = make_task(title="banana split")
+        a = make_task(title="Apple pie")
+        c = make_task(title="Cherry tart")
+
+        assert numbers(client_.get(list_url(), {"sort": "title"})) == [a.number, b.number, c.number]
+        assert numbers(client_.get(list_url(), {"sort": "-title"})) == [
+            c.number,
+            b.number,
+            a.number,
+        ]
+
+    def test_by_status_follows_the_workflow_not_the_alphabet(self, client_, make_task):
+        done = make_task(status=TaskStatus.DONE)
+        todo_1 = make_task(status=TaskStatus.TODO)
+        cancelled = make_task(status=TaskStatus.CANCELLED)
+        doing = make_task(status=TaskStatus.IN_PROGRESS)
+        todo_2 = make_task(status=TaskStatus.TODO)
+
+        ascending = numbers(client_.get(list_url(), {"sort": "status"}))
+
+        # To do, In progress, Done, Cancelled; newest first within a status.
+        order = [todo_2, todo_1, doing, done, cancelled]
+        assert ascending == [t.number for t in order]
+        assert numbers(client_.get(list_url(), {"sort": "-status"})) == ascending[::-1]
+
+    def test_by_project_follows_project_names(self, client_, make_task, organization, project):
+        with organization_scope(organization):
+            zulu = ProjectFactory(organization=organization, name="zulu")
+            beta = ProjectFactory(organization=organization, name="Beta")
+        in_zulu = make_task(project=zulu)
+        in_apollo = make_task()  # "Apollo"
+        in_beta = make_task(project=beta)
+
+        ascending = numbers(client_.get(list_url(), {"sort": "project"}))
+
+        assert ascending == [in_apollo.number, in_beta.number, in_zulu.number]
+        assert numbers(client_.get(list_url(), {"sort": "-project"})) == ascending[::-1]
+
+    def test_by_assignee_follows_names_and_puts_unassigned_last(
+        self, client_, make_task, member, admin
+    ):
+        nobody = make_task(assignee=None)
+        mia = make_task(assignee=member)  # "Mia Member"
+        adam = make_task(assignee=admin)  # "Adam Admin"
+
+        ascending = numbers(client_.get(list_url(), {"sort": "assignee"}))
+
+        assert ascending == [adam.number, mia.number, nobody.number]
+        assert numbers(client_.get(list_url(), {"sort": "-assignee"})) == ascending[::-1]
+
+    @pytest.mark.parametrize("sort", ["status", "-status", "project", "-assignee", "title"])
+    def test_grouped_and_title_sorts_page_through_every_task_exactly_once(
+        self, client_, organization, project, member, admin, sort
+    ):
+        with organization_scope(organization):
+            other = ProjectFactory(organization=organization, name="Other")
+            for n in range(57):
+                TaskFactory(
+                    project=(project, other)[n % 2],
+                    status=TaskStatus.values[n % 4],
+                    assignee=(member, admin, None)[n % 3],
+                    title=f"Task {n % 7}",
+                )
+        pages = [
+            numbers(client_.get(list_url(), {"sort": sort, "per_page": 25, "page": page}))
+            for page in (1, 2, 3)
+        ]
+
+        listed = [n for page in pages for n in page]
+        assert [len(page) for page in pages] == [25, 25, 7]
+        assert sorted(listed) == list(range(1, 58))
+
+    def test_every_column_header_is_a_sort_link(self, client_, make_task):
+        make_task()
+
+        html = parse(client_.get(list_url()))
+
+        headers = html.select("#task-table thead th")
+        assert [text(th).rstrip(" ↓↑") for th in headers] == [
+            "#",
+            "Title",
+            "Project",
+            "Status",
+            "Priority",
+            "Assignee",
+            "Due",
+            "Created",
+        ]
+        assert all(th.select_one("a[href*='sort=']") for th in headers)
+
     def test_sort_survives_filtering(self, client_, make_task):
         low = make_task(priority=Priority.LOW, status=TaskStatus.TODO)
         urgent = make_task(priority=Priority.URGENT, status=TaskStatus.TODO)
@@ -404,6 +496,73 @@ class TestSorting:
 
 
 # --- pagination --------------------------------------------------------------------------------
+
+
+class TestRows:
+    """Rows show values; editors load on demand (web/tests/test_task_fields.py)."""
+
+    def test_a_row_shows_each_field_as_a_value_not_a_form(self, client_, make_task, member):
+        today = timezone.localdate()
+        task = make_task(
+            title="A title long enough to wrap onto a second line of the table, never clipped",
+            status=TaskStatus.IN_PROGRESS,
+            priority=Priority.URGENT,
+            assignee=member,
+            due_date=today - dt.timedelta(days=1),
+        )
+
+        response = client_.get(list_url())
+
+        row = one(response, f"tr#task-{task.number}")
+        assert row.select("form, input, select, textarea") == []
+        assert "csrfmiddlewaretoken" not in str(row)
+        assert elements(row) <= 15
+        assert text(one(row, "a.title")) == task.title
+        assert one(row, "a.title")["href"] == task.get_absolute_url()
+        assert "truncate" not in str(row)
+        status = one(row, ".f-status [data-edit=status]")
+        assert (text(status), "s-in_progress" in status["class"]) == ("In progress", True)
+        priority = one(row, ".f-priority [data-edit=priority]")
+        assert (text(priority), "p-urgent" in priority["class"]) == ("Urgent", True)
+        assignee = one(row, ".f-assignee [data-edit=assignee]")
+        assert (text(assignee), assignee["data-initials"]) == ("Mia Member", "MM")
+        due = one(row, ".f-due_date [data-edit=due_date]")
+        assert "overdue" in due["class"]
+
+    def test_rows_know_their_address_and_version_and_the_editors_routes_match(
+        self, client_, make_task
+    ):
+        task = make_task()
+
+        row = one(client_.get(list_url()), f"tr#task-{task.number}")
+
+        assert row["data-url"] == task.get_absolute_url()
+        with organization_scope(task.organization):
+            assert row["data-version"] == type(task).objects.get(pk=task.pk).version
+        for button in row.select("[data-edit]"):
+            field = button["data-edit"]
+            assert f"{row['data-url']}inline/{field}/" == reverse(
+                "web:task-inline",
+                kwargs={"org_slug": "acme", "number": task.number, "field": field},
+            )
+
+    @pytest.mark.parametrize(
+        ("days", "state"), [(-3, "overdue"), (0, "soon"), (2, "soon"), (9, "")]
+    )
+    def test_due_dates_read_overdue_soon_or_plain(self, client_, make_task, days, state):
+        task = make_task(due_date=timezone.localdate() + dt.timedelta(days=days))
+
+        due = one(client_.get(list_url()), f"#task-{task.number} button.due")
+
+        assert [c for c in due["class"] if c in ("overdue", "soon")] == ([state] if state else [])
+
+    def test_a_closed_task_is_never_overdue(self, client_, make_task):
+        task = make_task(status=TaskStatus.DONE, due_date=dt.date(2020, 1, 1))
+
+        due = one(client_.get(list_url()), f"#task-{task.number} button.due")
+
+        assert "overdue" not in due["class"]
+        assert text(due) == "Jan 1, 2020"
 
 
 class TestPagination:
@@ -677,6 +836,14 @@ SORTS = [
     "-due_date",
     "priority",
     "-priority",
+    "title",
+    "-title",
+    "status",
+    "-status",
+    "project",
+    "-project",
+    "assignee",
+    "-assignee",
 ]
 # The task list with every filter applied renders in at most this many queries.
 MAX_LIST_QUERIES = 10

@@ -183,3 +183,45 @@ def test_project_list_counts_read_each_projects_index_range_up_to_the_cap(big):
     assert max(rows_read) == SUMMARY_COUNT_CAP + 1  # per project, of thousands
     sorts = [n for n in _nodes(plan) if n["Node Type"] == "Sort"]
     assert all(n["Actual Rows"] < 100 for n in sorts)  # the projects, not tasks
+
+
+@pytest.mark.parametrize("sort", ["title", "-title", "created_at", "-created_at"])
+def test_sorting_by_title_or_creation_reads_the_page_off_an_index(big, sort):
+    organization, client = big
+
+    _, plan = _page_query(_plans(client, organization, {"sort": sort}))
+
+    assert not _seq_scans_of_tasks(plan), json.dumps(plan)[:3000]
+    sorts = [n for n in _nodes(plan) if n["Node Type"] in ("Sort", "Incremental Sort")]
+    assert all(n["Actual Rows"] <= 50 for n in sorts), json.dumps(plan)[:3000]
+    assert max(n["Actual Rows"] for n in _scans_of_tasks(plan)) <= 100
+
+
+GROUP_INDEXES = {
+    "status": "task_org_status_number",
+    "project": "task_org_project_number",
+    "assignee": "task_org_assignee_number",
+}
+
+
+@pytest.mark.parametrize(
+    "sort", ["status", "-status", "project", "-project", "assignee", "-assignee"]
+)
+def test_sorting_by_a_group_reads_a_page_per_group_not_the_organization(big, sort):
+    """Status, project and assignee sorts walk the groups in display order, reading at most a
+    page of each from its (organization, column, number) index: never every task, never a sort
+    of them."""
+    organization, client = big
+
+    _, plan = _page_query(_plans(client, organization, {"sort": sort}))
+
+    assert not _seq_scans_of_tasks(plan), json.dumps(plan)[:3000]
+    indexes = {n.get("Index Name") for n in _scans_of_tasks(plan)}
+    assert GROUP_INDEXES[sort.lstrip("-")] in indexes, json.dumps(plan)[:3000]
+    loops = [
+        n for n in _scans_of_tasks(plan) if n.get("Index Name") == GROUP_INDEXES[sort.lstrip("-")]
+    ]
+    read = sum(n["Actual Rows"] * n.get("Actual Loops", 1) for n in loops)
+    assert read <= 31 * 50, json.dumps(plan)[:3000]  # at most 50 per group (30 members + nobody)
+    sorted_rows = [n["Actual Rows"] for n in _nodes(plan) if n["Node Type"] == "Sort"]
+    assert all(rows <= 31 * 50 for rows in sorted_rows)

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from web.tests.html import one, text
 from workspace.models import FieldType, Priority, Task, TaskStatus
 from workspace.tenancy import organization_scope
 from workspace.tests.factories import (
@@ -45,6 +46,28 @@ def tasks_of(organization):
 
 
 class TestCreate:
+    def test_past_the_write_limit_the_form_comes_back_with_what_was_typed(
+        self, login, member, project, organization, settings
+    ):
+        settings.TANDEM_WRITE_LIMITS = {"free": 1, "pro": 10}
+        client = login(member)
+        client.post(create_url(), valid(project, title="The one allowed"))
+
+        response = client.post(
+            create_url(),
+            valid(project, title="Typed with care", description="Two paragraphs of notes"),
+        )
+
+        assert response.status_code == 429
+        assert int(response["Retry-After"]) > 0
+        form = one(response, "form.card")
+        assert one(form, "input[name=title]")["value"] == "Typed with care"
+        assert one(form, "textarea[name=description]").get_text().strip() == (
+            "Two paragraphs of notes"
+        )
+        assert "allows 1 changes to tasks per hour" in text(one(form, "[role=alert]"))
+        assert [t.title for t in tasks_of(organization)] == ["The one allowed"]
+
     def test_member_creates_a_task_and_lands_on_it(self, login, member, project, organization):
         response = login(member).post(create_url(), valid(project, assignee=member.pk))
 
@@ -159,7 +182,7 @@ class TestEdit:
             description="Details",
             status="done",
             priority="urgent",
-            version=task.updated_at.isoformat(),
+            version=task.version,
         )
 
         response = login(member).post(self.edit_url(task), data)
@@ -173,26 +196,91 @@ class TestEdit:
         page = login(member).get(self.edit_url(task)).content.decode()
 
         assert 'value="Old title"' in page
-        assert f'value="{task.updated_at.isoformat()}"' in page
+        assert f'value="{task.version}"' in page
 
-    def test_a_stale_form_is_refused_and_shows_the_latest_version(
-        self, login, member, task, project
+    def opened(self, client, task) -> dict:
+        """What the edit form posts back as it was opened: every input's value."""
+        form = one(client.get(self.edit_url(task)), "form.card")
+        data = {i["name"]: i.get("value", "") for i in form.select("input") if i.get("name")}
+        for select in form.select("select"):
+            chosen = select.select_one("option[selected]") or select.select_one("option")
+            data[select["name"]] = chosen["value"]
+        data["description"] = one(form, "textarea").get_text()
+        return data
+
+    def test_the_form_remembers_what_it_was_opened_with(self, login, member, task):
+        data = self.opened(login(member), task)
+
+        assert data["version"] == task.version
+        assert data["initial-title"] == data["title"] == "Old title"
+        assert data["initial-status"] == "todo"
+
+    def test_a_stale_form_keeps_what_others_changed_in_fields_the_user_left_alone(
+        self, login, member, admin, task
     ):
-        old_version = task.updated_at.isoformat()
-        login(member).post(
-            self.edit_url(task),
-            valid(project, title="Someone else's title", version=old_version),
+        client = login(member)
+        data = self.opened(client, task)
+        login(admin).post(
+            self.edit_url(task), {**self.opened(login(admin), task), "status": "done"}
+        )
+
+        response = login(member).post(self.edit_url(task), {**data, "title": "My title"})
+
+        assert response.status_code == 302
+        saved = tasks_of(task.organization)[0]
+        assert (saved.title, saved.status) == ("My title", "done")
+
+    def test_a_field_both_changed_is_a_conflict_showing_both_values(
+        self, login, member, admin, task
+    ):
+        data = self.opened(login(member), task)
+        login(admin).post(
+            self.edit_url(task), {**self.opened(login(admin), task), "title": "Their title"}
         )
 
         response = login(member).post(
-            self.edit_url(task), valid(project, title="My title", version=old_version)
+            self.edit_url(task), {**data, "title": "My title", "priority": "urgent"}
         )
 
         assert response.status_code == 409
-        html = response.content.decode()
-        assert "changed this task" in html
-        assert 'value="Someone else&#x27;s title"' in html
-        assert tasks_of(project.organization)[0].title == "Someone else's title"
+        conflicts = one(response, "[data-testid=conflicts]")
+        assert "Title: theirs Their title, yours My title" in text(conflicts)
+        form = one(response, "form.card")
+        assert one(form, "input[name=title]")["value"] == "My title"  # what the user typed
+        assert one(form, "input[name=version]")["value"] == tasks_of(task.organization)[0].version
+        saved = tasks_of(task.organization)[0]
+        assert (saved.title, saved.priority) == ("Their title", Priority.MEDIUM)
+
+    @pytest.mark.parametrize(
+        ("resolve", "title"), [("mine", "My title"), ("theirs", "Their title")]
+    )
+    def test_the_user_keeps_theirs_or_takes_the_other_and_the_rest_is_saved(
+        self, login, member, admin, task, resolve, title
+    ):
+        client = login(member)
+        data = self.opened(client, task)
+        login(admin).post(
+            self.edit_url(task), {**self.opened(login(admin), task), "title": "Their title"}
+        )
+        conflict = client.post(
+            self.edit_url(task), {**data, "title": "My title", "priority": "urgent"}
+        )
+        form = one(conflict, "form.card")
+        again = {i["name"]: i.get("value", "") for i in form.select("input") if i.get("name")}
+        again.update(priority="urgent", status="todo", project=str(task.project_id))
+
+        response = client.post(self.edit_url(task), {**again, "resolve": resolve})
+
+        assert response.status_code == 302
+        saved = tasks_of(task.organization)[0]
+        assert (saved.title, saved.priority) == (title, Priority.URGENT)
+
+    def test_a_form_without_a_version_is_refused(self, login, member, task, project):
+        response = login(member).post(self.edit_url(task), valid(project, title="New title"))
+
+        assert response.status_code == 400
+        assert "out of date" in response.content.decode()
+        assert tasks_of(project.organization)[0].title == "Old title"
 
 
 class TestDetailAndDelete:
@@ -201,12 +289,22 @@ class TestDetailAndDelete:
             task = TaskFactory(project=project, title="Ship it", description="See https://x.io")
             CommentFactory(task=task, body="First!")
 
-        page = login(member).get(task.get_absolute_url()).content.decode()
+        response = login(member).get(task.get_absolute_url())
 
-        assert 'value="Ship it"' in page
+        panel = one(response, "#task-fields")
+        assert text(one(panel, ".f-title a.title")) == "Ship it"
+        assert panel["data-url"] == task.get_absolute_url()
+        assert one(panel, ".f-title [data-edit=title]")["aria-label"] == f"Rename #{task.number}"
+        assert {b["data-edit"] for b in panel.select("[data-edit]")} == {
+            "title",
+            "status",
+            "priority",
+            "assignee",
+            "due_date",
+        }
+        page = response.content.decode()
         assert '<a href="https://x.io"' in page
         assert "First!" in page
-        assert 'id="task-fields"' in page
 
     def test_detail_query_count_does_not_grow_with_comments(
         self, login, member, project, django_assert_max_num_queries

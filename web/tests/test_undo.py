@@ -92,7 +92,7 @@ class TestToast:
                 "web:task-inline",
                 kwargs={"org_slug": "acme", "number": task.number, "field": "status"},
             ),
-            {"status": "done", "version": task.updated_at.isoformat()},
+            {"status": "done", "version": task.version},
             follow=True,
         )
 

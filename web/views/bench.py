@@ -12,19 +12,21 @@ mounted otherwise).
 from functools import lru_cache
 
 from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
 from web.mixins import OrganizationMixin
 
 MAX_BYTES = 2_000_000
+STATIC_PAGE = "bench/static_page.html"
 
 
 @lru_cache(maxsize=8)
 def _body(size: int) -> bytes:
-    head = b"<!DOCTYPE html><html><head><title>baseline</title></head><body>"
-    tail = b"</body></html>"
-    return head + b"x" * max(0, size - len(head) - len(tail)) + tail
+    empty = render_to_string(STATIC_PAGE, {"padding": ""}).strip().encode()
+    padding = "x" * max(0, size - len(empty))
+    return render_to_string(STATIC_PAGE, {"padding": padding}).strip().encode()
 
 
 @require_GET

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.generic import FormView, TemplateView
 
 from web.forms.organizations import OrganizationNameForm, OrganizationSlugForm
@@ -44,6 +45,7 @@ class OrganizationHomeView(OrganizationMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         kwargs.update(selectors.dashboard(membership=self.membership))
+        kwargs["tasks_url"] = reverse("web:task-list", kwargs={"org_slug": self.organization.slug})
         return super().get_context_data(**kwargs)
 
 

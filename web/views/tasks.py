@@ -2,8 +2,7 @@ import re
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, HttpResponseRedirect
-from django.middleware.csrf import get_token
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -17,23 +16,27 @@ from django_tables2 import SingleTableMixin
 
 from web.filters import TaskFilter
 from web.forms.comments import CommentForm
-from web.forms.tasks import INLINE_FIELDS, InlineTaskForm, TaskForm
+from web.forms.tasks import INLINE_FIELDS, InlineTaskForm, TaskForm, parse_version
 from web.htmx import wants_fragment
-from web.inline import InlineControls
 from web.mixins import OrganizationMixin
 from web.ratelimit import WriteLimitMixin
 from web.tables.tasks import DEFAULT_PAGE_SIZE, PAGE_SIZES, TaskTable
 from web.templatetags.tandem import UNDO_PREFIX
 from workspace import permissions, selectors
-from workspace.models import Project, Task
+from workspace.models import Priority, Project, Task, TaskStatus
 from workspace.services import tasks as services
 
 TASK_CHANGED = "task-changed"
+PARTS = "components/task.html"  # the task-row, task-card, cell and editor partials
 
 
-class TaskObjectMixin(WriteLimitMixin, OrganizationMixin):
+class TaskObjectMixin(OrganizationMixin, WriteLimitMixin):
     """Looks the task up by its number inside the current organization. Its POSTs (task and
-    comment writes) count against the plan's hourly write limit."""
+    comment writes) count against the plan's hourly write limit (after the role check)."""
+
+    def tasks_url(self) -> str:
+        """The prefix of every task's address: rows add the number (checked in tests)."""
+        return reverse("web:task-list", kwargs={"org_slug": self.organization.slug})
 
     def get_task(self) -> Task:
         if not hasattr(self, "_task"):
@@ -79,9 +82,9 @@ class TaskListView(TaskObjectMixin, SingleTableMixin, FilterView):
 
     def get_table_kwargs(self):
         return {
-            "members": self.members(),
-            "csrf_token": get_token(self.request),
-            "org_slug": self.organization.slug,
+            "tasks_url": self.tasks_url(),
+            "project_order": lambda: selectors.project_ids_by_name(organization=self.organization),
+            "member_order": lambda: [m.pk for m in self.members()],
         }
 
     def get_table_pagination(self, table):
@@ -99,6 +102,7 @@ class TaskListView(TaskObjectMixin, SingleTableMixin, FilterView):
         kwargs.setdefault("page_sizes", PAGE_SIZES)
         kwargs.setdefault("default_page_size", DEFAULT_PAGE_SIZE)
         kwargs.setdefault("list_url", self.request.path)
+        kwargs.setdefault("tasks_url", self.tasks_url())
         return super().get_context_data(**kwargs)
 
 
@@ -156,7 +160,19 @@ def _safe_next(request, fallback: str) -> str:
     return fallback
 
 
-class TaskCreateView(TaskObjectMixin, FormView):
+class TaskFormMixin:
+    """The full task form (new and edit pages). A write refused by the plan's limit shows the
+    form again with what was typed and why, instead of an error page."""
+
+    def write_limited(self, request, *args, **kwargs):
+        form = self.get_form()
+        form.is_valid()  # bound to what was typed: shown back with its values
+        form.add_error(None, self.write_limit_message())
+        response = self.render_to_response(self.get_context_data(form=form), status=429)
+        return self.with_retry_after(response)
+
+
+class TaskCreateView(TaskFormMixin, TaskObjectMixin, FormView):
     template_name = "web/task_form.html"
 
     def get_project(self) -> Project | None:
@@ -204,9 +220,9 @@ class TaskDetailView(TaskObjectMixin, TemplateView):
     def get_context_data(self, **kwargs):
         task = self.get_task()
         kwargs.setdefault("task", task)
+        kwargs.setdefault("tasks_url", self.tasks_url())
         kwargs.setdefault("comments", selectors.comment_list(task=task))
         kwargs.setdefault("comment_form", CommentForm())
-        kwargs.setdefault("fields", self.inline_fields(task))
         kwargs.setdefault("custom_values", custom_values_for_display(task))
         kwargs.setdefault("can_delete", permissions.can_delete_task(self.membership, task))
         kwargs.setdefault("history", selectors.task_history(task=task))
@@ -218,23 +234,6 @@ class TaskDetailView(TaskObjectMixin, TemplateView):
             return [f"{self.template_name}#task-history"]
         return [self.template_name]
 
-    def inline_fields(self, task, *, error_field=None, error=None, value=None) -> dict:
-        controls = InlineControls(
-            org_slug=self.organization.slug,
-            csrf_token=get_token(self.request),
-            members=self.members(),
-            context="detail",
-        )
-        return {
-            field: controls.field(
-                task,
-                field,
-                value=value if field == error_field else None,
-                error=error if field == error_field else None,
-            )
-            for field in INLINE_FIELDS
-        }
-
 
 def custom_values_for_display(task: Task) -> list[tuple[str, object]]:
     definitions = list(task.project.field_definitions.all())
@@ -242,9 +241,28 @@ def custom_values_for_display(task: Task) -> list[tuple[str, object]]:
     return [(d.name, values.get(d.key)) for d in definitions]
 
 
-class TaskInlineUpdateView(TaskDetailView):
-    """One field (``field`` in the URL, or ``assignee`` via the assign route): POST saves it;
-    an htmx GET returns its edit control (list rows open the assignee select on demand)."""
+FIELD_LABELS = {
+    "title": "Title",
+    "status": "Status",
+    "priority": "Priority",
+    "due_date": "Due date",
+    "assignee": "Assignee",
+}
+CONTEXTS = ("row", "card", "detail")
+# A status change can turn the due date overdue (or not): its cell is redrawn too.
+DEPENDENT_FIELDS = {"status": ("due_date",)}
+
+
+class TaskFieldView(TaskObjectMixin, TemplateView):
+    """One field of a task, edited where it is shown (``field`` in the URL; the assign route is
+    the assignee). GET (htmx) returns the field's editor; POST saves it and answers with the
+    field as saved, plus why, when the edit was refused. Without htmx, GET leads to the task's
+    edit page and POST redirects back.
+
+    The editor sends the version the task was read at. A missing or garbled version is refused
+    (400); edits of other fields made since merge (the service decides), and fields changed by
+    someone else since are redrawn with the answer, so the page shows the task at the version
+    the answer carries (``X-Task-Version``)."""
 
     http_method_names = ["get", "post"]
 
@@ -254,85 +272,174 @@ class TaskInlineUpdateView(TaskDetailView):
             raise Http404("No such field.")
         return field
 
+    def shown_in(self) -> str:
+        context = self.request.POST.get("context") or self.request.GET.get("context")
+        return context if context in CONTEXTS else "row"
+
+    def edit_url(self, task: Task, field: str) -> str:
+        return reverse(
+            "web:task-inline",
+            kwargs={"org_slug": self.organization.slug, "number": task.number, "field": field},
+        )
+
+    def form(self, task: Task, field: str, data=None) -> InlineTaskForm:
+        return InlineTaskForm(
+            data,
+            initial=TaskForm.initial_for(task),
+            field=field,
+            organization=self.organization,
+            members=self.members,
+            auto_id=f"edit-{task.number}-%s",
+        )
+
+    def context_for(self, task: Task, field: str, **extra) -> dict:
+        return {
+            "task": task,
+            "field": field,
+            "label": FIELD_LABELS[field],
+            "context": self.shown_in(),
+            "tasks_url": self.tasks_url(),
+            "edit_url": self.edit_url(task, field),
+            "choices": self.form(task, field).menu(),
+            "organization": self.organization,
+            "membership": self.membership,
+            **extra,
+        }
+
     def get(self, request, *args, **kwargs):
         task, field = self.get_task(), self.get_field()
         if not wants_fragment(request):
-            return redirect(task.get_absolute_url())
-        context = "row" if request.GET.get("context") == "row" else "detail"
-        controls = InlineControls(
-            org_slug=self.organization.slug,
-            csrf_token=get_token(request),
-            members=self.members(),
-            context=context,
-        )
-        return HttpResponse(controls.field(task, field))
+            return redirect("web:task-edit", org_slug=self.organization.slug, number=task.number)
+        context = self.context_for(task, field, form=self.form(task, field))
+        return TemplateResponse(request, f"{PARTS}#editor", context)
 
     def post(self, request, *args, **kwargs):
-        task = self.get_task()
-        field = self.get_field()
+        task, field = self.get_task(), self.get_field()
         data = request.POST.copy()
         if field == "assignee" and data.get("assignee") == "me":
             data["assignee"] = str(self.membership.pk)
-        form = InlineTaskForm(
-            data, field=field, organization=self.organization, members=self.members
-        )
-        error, status, changes = None, 200, {}
-        if form.is_valid():
-            try:
-                changes = services.task_update(
-                    task=task,
-                    actor=self.membership,
-                    data={field: form.cleaned_data[field]},
-                    expected_updated_at=form.cleaned_data["version"],
-                )
-            except services.StaleTaskError as stale:
-                error, status = stale.messages[0], 409
-            except ValidationError as invalid:
-                error, status = " ".join(invalid.messages), 422
-        else:
-            error, status = " ".join(e for errors in form.errors.values() for e in errors), 422
-        if changes:
-            messages.success(request, f"{task.reference}: {FIELD_LABELS[field]} updated.")
-        return self.respond(task, field, error=error, status=status, value=data.get(field))
+        try:
+            version = parse_version(data.get("version"))
+        except ValidationError as error:
+            return self.answer(task, field, note=error.messages[0], status=400)
+        form = self.form(task, field, data)
+        if not form.is_valid():
+            return self.answer(task, field, form=form, status=422, version=version)
+        try:
+            changes = services.task_update(
+                task=task,
+                actor=self.membership,
+                data={field: form.cleaned_data[field]},
+                expected_updated_at=version,
+            )
+        except services.StaleTaskError as stale:
+            return self.answer(
+                stale.task,
+                field,
+                conflict=self.conflict(stale, field, data),
+                status=409,
+                version=version,
+            )
+        except ValidationError as invalid:
+            form.add_service_error(invalid)
+            return self.answer(task, field, form=form, status=422, version=version)
+        return self.answer(task, field, version=version, changed=bool(changes))
 
-    def respond(self, task, field, *, error, status, value):
+    def write_limited(self, request, *args, **kwargs):
+        if not wants_fragment(request):
+            return super().write_limited(request, *args, **kwargs)
+        task, field = self.get_task(), self.get_field()
+        form = self.form(task, field, request.POST)
+        form.is_valid()
+        form.add_error(None, self.write_limit_message())
+        response = self.answer(task, field, form=form, status=429, version=None)
+        return self.with_retry_after(response)
+
+    def conflict(self, stale: services.StaleTaskError, field: str, data) -> dict:
+        theirs, mine = stale.conflicts[field]
+        change = selectors.task_field_change(task=stale.task, field=field)
+        return {
+            "theirs": _shown(field, theirs),
+            "mine": _shown(field, mine),
+            "mine_value": data.get(field, ""),
+            "by": change.actor.display_name if change and change.actor else None,
+            "at": change.created_at if change else stale.task.updated_at,
+        }
+
+    def answer(
+        self,
+        task,
+        field,
+        *,
+        status=200,
+        form=None,
+        note=None,
+        conflict=None,
+        version=None,
+        changed=False,
+    ):
+        """The field as saved, with the reason for a refusal; cells someone else changed since
+        ``version`` are redrawn out of band."""
         if not wants_fragment(self.request):
-            if error:
-                messages.error(self.request, error)
+            message = note or (conflict and "Someone else changed this field meanwhile.")
+            if form is not None and form.errors:
+                message = " ".join(e for errors in form.errors.values() for e in errors)
+            if message:
+                messages.error(self.request, message)
+            elif changed:
+                label = FIELD_LABELS[field].lower()
+                messages.success(self.request, f"{task.reference}: {label} updated.")
             return HttpResponseRedirect(_safe_next(self.request, task.get_absolute_url()))
-        # A refused value is shown back as typed; after a conflict the current value is shown.
-        shown = value if status == 422 else None
-        if self.request.POST.get("context") == "row":
-            table = TaskTable(
-                [task],
-                members=self.members,
-                csrf_token=get_token(self.request),
-                org_slug=self.organization.slug,
-                field_error=(field, error, shown) if error else None,
-            )
-            response = HttpResponse(table.row_html(task), status=status)
+        if form is not None and form.errors:
+            # What was typed stays in the editor (text and dates); a refused choice is only
+            # explained next to the saved value.
+            if field in ("title", "due_date"):
+                extra = {"reopen": True, "form": form}
+            else:
+                extra = {"note": " ".join(e for errors in form.errors.values() for e in errors)}
         else:
-            context = self.get_context_data(
-                fields=self.inline_fields(task, error_field=field, error=error, value=shown)
-            )
-            response = TemplateResponse(
-                self.request, f"{TaskDetailView.template_name}#task-fields", context, status=status
-            )
-        if error is None:
+            extra = {"note": note, "conflict": conflict, "form": self.form(task, field)}
+        root = "#task-fields" if self.shown_in() == "detail" else f"#task-{task.number}"
+        redraw = set(task.changed_since(version)) if version is not None else set()
+        if changed or conflict:
+            redraw.update(DEPENDENT_FIELDS.get(field, ()))
+        stale = [
+            (other, f"{root} .f-{other}") for other in INLINE_FIELDS if other in redraw - {field}
+        ]
+        context = self.context_for(task, field, stale=stale, **extra)
+        response = TemplateResponse(self.request, f"{PARTS}#field-response", context, status=status)
+        response["X-Task-Version"] = task.version
+        if changed:
+            label = FIELD_LABELS[field]
             trigger_client_event(response, TASK_CHANGED, {"number": task.number})
+            trigger_client_event(
+                response, "announce", {"message": f"{label} of {task.reference} saved."}
+            )
         return response
 
 
-FIELD_LABELS = {
-    "title": "title",
-    "status": "status",
-    "priority": "priority",
-    "due_date": "due date",
-    "assignee": "assignee",
-}
+def _shown(field: str, value) -> str:
+    """A field's value as people read it."""
+    if value in (None, ""):
+        return {"assignee": "Unassigned", "due_date": "no date"}.get(field, "—")
+    if field == "status":
+        return TaskStatus(value).label
+    if field == "priority":
+        return Priority(value).label
+    if field == "assignee":
+        return value.user.display_name
+    if field == "due_date":
+        return value.strftime("%b %-d, %Y")
+    return str(value)
 
 
-class TaskEditView(TaskObjectMixin, FormView):
+class TaskEditView(TaskFormMixin, TaskObjectMixin, FormView):
+    """The whole task in one form (and the no-JavaScript way to change any field). The form
+    remembers the values it was opened with, so saving sends only the fields the user changed:
+    fields someone else changed meanwhile are kept, and a field both changed is a conflict,
+    shown with both values and settled by the user ("Keep mine" saves theirs over, "Take
+    theirs" saves everything else)."""
+
     template_name = "web/task_form.html"
 
     def get_form(self, form_class=None):
@@ -341,13 +448,15 @@ class TaskEditView(TaskObjectMixin, FormView):
         chosen = requested_project(
             self.request, Project.objects.filter(organization=self.organization).active()
         )
-        return TaskForm(
+        form = TaskForm(
             data=self.request.POST if self.request.method == "POST" else None,
             initial=TaskForm.initial_for(task),
             organization=self.organization,
             members=self.members(),
             project=chosen or task.project,
+            remember_initial=True,
         )
+        return form
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("task", self.get_task())
@@ -360,27 +469,43 @@ class TaskEditView(TaskObjectMixin, FormView):
 
     def form_valid(self, form):
         task = self.get_task()
+        data = form.changed_service_data()
+        if self.request.POST.get("resolve") == "theirs":
+            for field in self.request.POST.get("conflicts", "").split(","):
+                data.pop(field, None)
+        if form.cleaned_data["version"] is None:
+            form.add_error(None, "This form is out of date: reload the page.")
+            return self.render_to_response(self.get_context_data(form=form), status=400)
         try:
             services.task_update(
                 task=task,
                 actor=self.membership,
-                data=form.service_data(),
+                data=data,
                 expected_updated_at=form.cleaned_data["version"],
             )
         except services.StaleTaskError as stale:
-            fresh = TaskForm(
-                initial=TaskForm.initial_for(stale.task),
-                organization=self.organization,
-                members=self.members(),
-                project=stale.task.project,
-            )
-            context = self.get_context_data(form=fresh, conflict=stale.messages[0])
-            return self.render_to_response(context, status=409)
+            return self.conflict(form, stale)
         except ValidationError as error:
             form.add_service_error(error)
             return self.form_invalid(form)
         messages.success(self.request, f"Saved {task.reference}.")
         return redirect(task.get_absolute_url())
+
+    def conflict(self, form, stale: services.StaleTaskError):
+        """The form again as the user filled it, now at the current version, with each
+        conflicting field's other value."""
+        form.rebase(stale.task)
+        conflicts = [
+            {
+                "field": field,
+                "label": FIELD_LABELS.get(field, field.replace("_", " ").capitalize()),
+                "theirs": _shown(field, theirs),
+                "mine": _shown(field, mine),
+            }
+            for field, (theirs, mine) in stale.conflicts.items()
+        ]
+        context = self.get_context_data(form=form, conflicts=conflicts)
+        return self.render_to_response(context, status=409)
 
     def form_invalid(self, form):
         return self.render_to_response(self.get_context_data(form=form), status=422)
