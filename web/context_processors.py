@@ -38,7 +38,10 @@ def organizations(request):
     return {
         "organization": getattr(request, "organization", None),
         "membership": getattr(request, "membership", None),
-        "organization_nav": _organization_nav(request) if in_organization else [],
+        # Lazy: fragments (htmx answers) rendered with this context never build the nav.
+        "organization_nav": (
+            SimpleLazyObject(lambda: _organization_nav(request)) if in_organization else []
+        ),
         "my_organizations": SimpleLazyObject(
             lambda: list(selectors.organization_list_for_user(user=user))
         ),

@@ -47,13 +47,19 @@ class TaskFilter(django_filters.FilterSet):
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
 
-    def __init__(self, data=None, *args, request, members, projects=None, **kwargs):
+    def __init__(
+        self, data=None, *args, request, members, projects=None, project_names=None, **kwargs
+    ):
+        """``members``: ``(membership id, name)`` pairs (``selectors.member_names``);
+        ``projects``: the projects the filter accepts; ``project_names``: ``(id, name)`` pairs
+        the form offers (read from ``projects`` when not given)."""
         super().__init__(data, *args, request=request, **kwargs)
+        self.project_names = project_names
         self.membership = request.membership
         self.filters["assignee"].extra["choices"] = [
             (ASSIGNEE_ME, "Me"),
             (ASSIGNEE_NONE, "Unassigned"),
-            *((str(m.pk), m.user.display_name) for m in members),
+            *((str(pk), name) for pk, name in members),
         ]
         if projects is None:
             projects = Project.objects.filter(organization=request.organization)
@@ -79,7 +85,7 @@ class TaskFilter(django_filters.FilterSet):
                 [("", "Anyone"), *self.filters["assignee"].extra["choices"]], {assignee}
             ),
             "project": marked(
-                [("", "All projects"), *((p.pk, p.name) for p in self.filters["project"].queryset)],
+                [("", "All projects"), *self._project_names()],
                 {project},
             ),
             "status_count": len(many("status")),
@@ -87,6 +93,11 @@ class TaskFilter(django_filters.FilterSet):
             "due_after": data.get("due_after", ""),
             "due_before": data.get("due_before", ""),
         }
+
+    def _project_names(self):
+        if self.project_names is not None:
+            return self.project_names
+        return [(p.pk, p.name) for p in self.filters["project"].queryset]
 
     def filter_search(self, queryset, name, value):
         value = value.strip()

@@ -1,5 +1,6 @@
 """Pagination that stays cheap on large organizations."""
 
+import hashlib
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
@@ -9,6 +10,8 @@ from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 from django_tables2.data import TableQuerysetData
 
+from workspace import revisions
+
 # Counting stops here: "more than 10,000 tasks" is as useful as an exact number and costs a
 # bounded scan instead of a full COUNT(*). Pages end here too (200 pages of 50): past that, filter.
 COUNT_CAP = 10_000
@@ -17,7 +20,15 @@ DEEP_OFFSET = 500
 
 
 class CappedCountPaginator(Paginator):
-    """For django-tables2 tables (which paginate their bound rows) and plain querysets."""
+    """For django-tables2 tables (which paginate their bound rows) and plain querysets.
+
+    With ``organization_id`` (task lists), the count is kept under the organization's task
+    revision (``workspace.revisions``): paging or re-opening a list does not count again until
+    a task of the organization changes."""
+
+    def __init__(self, *args, organization_id: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization_id = organization_id
 
     def _queryset(self) -> QuerySet | None:
         rows = self.object_list
@@ -31,7 +42,12 @@ class CappedCountPaginator(Paginator):
         queryset = self._queryset()
         if queryset is None:
             return len(self.object_list)
-        return queryset.order_by()[: COUNT_CAP + 1].count()
+        capped = queryset.order_by()[: COUNT_CAP + 1]
+        if self.organization_id is None:
+            return capped.count()
+        sql, params = capped.query.sql_with_params()
+        name = "count:" + hashlib.blake2b(repr((sql, params)).encode(), digest_size=16).hexdigest()
+        return revisions.cached(self.organization_id, revisions.TASKS, name, capped.count)
 
     @property
     def capped(self) -> bool:
@@ -52,9 +68,14 @@ class KeysFirstQuerysetData(TableQuerysetData):
     the same ordering, so the page holds the same rows in the same order. ``key`` must be unique
     within the queryset; every task ordering ends with the unique task number."""
 
-    def __init__(self, data, *, key: str = "pk"):
+    def __init__(self, data, *, key: str = "pk", values: tuple[str, ...] | None = None):
+        """``values``: pages hold these fields as dicts (``QuerySet.values``), not models."""
         super().__init__(data)
         self.key = key
+        self.values = values
+
+    def _rows(self, queryset):
+        return queryset.values(*self.values) if self.values else queryset
 
     def __getitem__(self, index):
         order = getattr(getattr(self, "table", None), "group_order", None)
@@ -62,20 +83,28 @@ class KeysFirstQuerysetData(TableQuerysetData):
             return self._grouped_page(order, index.start or 0, index.stop)
         if isinstance(index, slice) and (index.start or 0) >= DEEP_OFFSET:
             keys = self.data.values(self.key)[index]
-            return self.data.filter(**{f"{self.key}__in": keys})
+            return self._rows(self.data.filter(**{f"{self.key}__in": keys}))
+        if isinstance(index, slice):
+            return self._rows(self.data)[index]
         return self.data[index]
 
     def _grouped_page(self, order: "GroupOrder", start: int, stop: int) -> list:
         sql, params = order.page_keys(self.data, start, stop)
         keys = RawSQL(sql, params)  # noqa: S611 - built by page_keys from Django's own SQL
-        rows = list(self.data.filter(**{f"{self.key}__in": keys}))
+        field = self.data.model._meta.get_field(order.column)
+        values = (*self.values, field.attname) if self.values else None
+        rows = (
+            list(self.data.filter(**{f"{self.key}__in": keys}).values(*values))
+            if values
+            else (list(self.data.filter(**{f"{self.key}__in": keys})))
+        )
+        read = (lambda row, name: row[name]) if values else getattr
         place = {key: n for n, (_, key) in enumerate(order.ordered())}
-        attname = self.data.model._meta.get_field(order.column).attname
         sign = 1 if order.descending else -1
         rows.sort(
             key=lambda row: (
-                place.get(getattr(row, attname), len(place)),
-                sign * getattr(row, self.key),
+                place.get(read(row, field.attname), len(place)),
+                sign * read(row, self.key),
             )
         )
         return rows

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class WorkspaceConfig(AppConfig):
     name = "workspace"
     verbose_name = "Workspace"
+
+    def ready(self):
+        from workspace import revisions
+
+        revisions.watch()

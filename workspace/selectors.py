@@ -8,8 +8,10 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
+from workspace import revisions
 from workspace.models import (
     OPEN_STATUSES,
+    ROW_VALUES,
     SIGN_IN_ACTIONS,
     AuditAction,
     AuditLog,
@@ -111,6 +113,36 @@ def assignable_members(*, organization: Organization) -> list[Membership]:
     )
 
 
+def member_names(*, organization: Organization) -> list[tuple[int, str]]:
+    """``(membership id, display name)`` of every member, in the order of
+    ``assignable_members``: for filters and sorting, where only the names are shown. Kept
+    under the organization's directory revision."""
+
+    def read():
+        rows = (
+            Membership.objects.filter(organization=organization)
+            .order_by(Lower("user__name"), "user__email")
+            .values_list("pk", "user__name", "user__email")
+        )
+        return [(pk, User(name=name, email=email).display_name) for pk, name, email in rows]
+
+    return revisions.cached(organization.pk, revisions.DIRECTORY, "member_names", read)
+
+
+def project_names(*, organization: Organization) -> list[tuple[int, str]]:
+    """``(project id, name)`` of every project (archived ones too), by name: filter choices.
+    Kept under the organization's directory revision."""
+
+    def read():
+        return list(
+            Project.objects.filter(organization=organization)
+            .order_by(Lower("name"), "pk")
+            .values_list("pk", "name")
+        )
+
+    return revisions.cached(organization.pk, revisions.DIRECTORY, "project_names", read)
+
+
 def project_list(*, organization: Organization) -> QuerySet[Project]:
     return (
         Project.objects.filter(organization=organization)
@@ -159,24 +191,36 @@ def capped_count(queryset: QuerySet, cap: int) -> int:
 
 
 def dashboard(*, membership: Membership, limit: int = 8) -> dict:
-    """What the organization home shows the member: a fixed number of queries. The counts are
-    capped at ``SUMMARY_COUNT_CAP`` (see ``capped_count``)."""
+    """What the organization home shows the member: a fixed number of queries. The task lists
+    hold the ``ROW_VALUES`` of each task; the counts are capped at ``SUMMARY_COUNT_CAP`` (see
+    ``capped_count``) and kept under the organization's task revision."""
     today = timezone.localdate()
-    tasks = Task.objects.filter(organization=membership.organization).for_rows()
+    organization = membership.organization
+    tasks = Task.objects.filter(organization=organization)
     mine = tasks.open().filter(assignee=membership)
+
+    def rows(queryset) -> list[dict]:
+        return list(queryset.values(*ROW_VALUES)[:limit])
+
+    def count(name, queryset) -> int:
+        return revisions.cached(
+            organization.pk,
+            revisions.TASKS,
+            f"dashboard:{name}:{membership.pk}:{today}",
+            lambda: capped_count(queryset, SUMMARY_COUNT_CAP),
+        )
+
     return {
-        "my_open_tasks": list(
-            mine.order_by(F("due_date").asc(nulls_last=True), "-priority")[:limit]
-        ),
-        "my_open_count": capped_count(mine, SUMMARY_COUNT_CAP),
-        "overdue_count": capped_count(tasks.overdue(today), SUMMARY_COUNT_CAP),
+        "my_open_tasks": rows(mine.order_by(F("due_date").asc(nulls_last=True), "-priority")),
+        "my_open_count": count("mine", mine),
+        "overdue_count": count("overdue", tasks.overdue(today)),
         "count_cap": SUMMARY_COUNT_CAP,
-        "due_this_week": list(
+        "due_this_week": rows(
             tasks.open()
             .filter(due_date__gte=today, due_date__lte=today + timedelta(days=6))
-            .order_by("due_date", "-priority")[:limit]
+            .order_by("due_date", "-priority")
         ),
-        "recently_updated": list(tasks.order_by("-updated_at")[:limit]),
+        "recently_updated": rows(tasks.order_by("-updated_at")),
     }
 
 
@@ -303,8 +347,4 @@ def task_field_change(*, task: Task, field: str) -> AuditLog | None:
 
 def project_ids_by_name(*, organization: Organization) -> list[int]:
     """The organization's project ids in the order their names sort (the list's project sort)."""
-    return list(
-        Project.objects.filter(organization=organization)
-        .order_by(Lower("name"), "pk")
-        .values_list("pk", flat=True)
-    )
+    return [pk for pk, _ in project_names(organization=organization)]

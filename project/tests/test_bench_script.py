@@ -115,3 +115,13 @@ def test_cpu_times_are_read_from_proc_stat(tmp_path):
 
 def test_the_machine_line_names_the_cores():
     assert f"{os.cpu_count()} cores" in bench.machine()
+
+
+def test_the_warm_up_edits_other_tasks_than_the_measured_run():
+    extra = {"BENCH_POOL": "1001:400", "BENCH_VERSION": "1"}
+    args = ("http://x", "POST", "/o/x/tasks/{n}/inline/status/", extra, "c", "t")
+
+    warm = bench.warm_up(args)
+
+    assert warm[3]["BENCH_POOL"] == "1401:400"
+    assert bench.warm_up(("http://x", "GET", "/o/x/", {}, "c", "t"))[3] == {}

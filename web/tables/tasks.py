@@ -2,11 +2,32 @@ import django_tables2 as tables
 from django.db.models import F, QuerySet
 from django.db.models.functions import Upper
 
+from web.fragments import render_each
 from web.paginators import CappedCountPaginator, GroupOrder, KeysFirstQuerysetData
-from workspace.models import Task, TaskStatus
+from workspace.models import ROW_VALUES, Task, TaskStatus
 
+ROW_TEMPLATE = "components/task.html#task-row"
+CARD_TEMPLATE = "components/task.html#task-card"
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
+
+
+def row_shows(row: dict) -> tuple:
+    """Everything a task row displays (``ROW_VALUES``, see ``task-row``), for its cache key."""
+    return tuple(row[name] for name in ROW_VALUES)
+
+
+def task_cards(rows: list[dict], *, tasks_url: str):
+    """The ``task-card`` partial of each row (``ROW_VALUES``), from the cache where a card
+    showing exactly these values was drawn before."""
+    return render_each(
+        CARD_TEMPLATE,
+        rows,
+        name="task",
+        shows=row_shows,
+        build=Task.from_row,
+        context={"tasks_url": tasks_url},
+    )
 
 
 class TaskTable(tables.Table):
@@ -46,24 +67,45 @@ class TaskTable(tables.Table):
         empty_text = "No tasks match these filters."
 
     def __init__(
-        self, data, *args, tasks_url: str, project_order=None, member_order=None, **kwargs
+        self,
+        data,
+        *args,
+        tasks_url: str,
+        organization_id: int | None = None,
+        project_order=None,
+        member_order=None,
+        **kwargs,
     ):
         """``tasks_url``: the organization's task list address (a row links to it plus the
-        task's number).
+        task's number). ``organization_id``: counts are kept under its task revision.
         ``project_order`` / ``member_order``: callables returning the organization's project
         and membership ids in display (name) order, read only when sorting by them."""
         self.tasks_url = tasks_url
+        self.organization_id = organization_id
         self.group_order: GroupOrder | None = None
         self._project_order = project_order
         self._member_order = member_order
         if isinstance(data, QuerySet):
-            data = KeysFirstQuerysetData(data, key="number")
+            data = KeysFirstQuerysetData(data, key="number", values=ROW_VALUES)
         super().__init__(data, *args, **kwargs)
+
+    def rows_html(self):
+        """The page's rows: the ``task-row`` partial per task, from the cache where a row showing
+        exactly these values was drawn before (rows look the same to every member)."""
+        return render_each(
+            ROW_TEMPLATE,
+            [row.record for row in self.page.object_list],
+            name="task",
+            shows=row_shows,
+            build=Task.from_row,
+            context={"tasks_url": self.tasks_url},
+        )
 
     def paginate(self, *args, per_page=None, **kwargs):
         """Page size comes from the query string: only the offered sizes are honoured."""
         per_page = per_page if per_page in PAGE_SIZES else DEFAULT_PAGE_SIZE
         kwargs.setdefault("paginator_class", CappedCountPaginator)
+        kwargs.setdefault("organization_id", self.organization_id)
         return super().paginate(*args, per_page=per_page, **kwargs)
 
     def order_title(self, queryset, is_descending):

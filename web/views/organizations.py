@@ -7,6 +7,7 @@ from django.views.generic import FormView, TemplateView
 
 from web.forms.organizations import OrganizationNameForm, OrganizationSlugForm
 from web.mixins import OrganizationAdminMixin, OrganizationMixin
+from web.tables.tasks import task_cards
 from workspace import permissions, selectors
 from workspace.services import organizations as services
 
@@ -44,8 +45,12 @@ class OrganizationHomeView(OrganizationMixin, TemplateView):
     template_name = "web/org_home.html"
 
     def get_context_data(self, **kwargs):
-        kwargs.update(selectors.dashboard(membership=self.membership))
-        kwargs["tasks_url"] = reverse("web:task-list", kwargs={"org_slug": self.organization.slug})
+        dashboard = selectors.dashboard(membership=self.membership)
+        tasks_url = reverse("web:task-list", kwargs={"org_slug": self.organization.slug})
+        dashboard["due_this_week_count"] = len(dashboard["due_this_week"])
+        for name in ("my_open_tasks", "due_this_week", "recently_updated"):
+            dashboard[name] = task_cards(dashboard[name], tasks_url=tasks_url)
+        kwargs.update(dashboard)
         return super().get_context_data(**kwargs)
 
 

@@ -2,9 +2,9 @@ import re
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -75,16 +75,27 @@ class TaskListView(TaskObjectMixin, SingleTableMixin, FilterView):
     def get_queryset(self):
         return self.get_base_queryset()
 
+    def member_names(self) -> list[tuple[int, str]]:
+        """The members as the filter and the assignee sort need them: ids and names only."""
+        if not hasattr(self, "_member_names"):
+            self._member_names = selectors.member_names(organization=self.organization)
+        return self._member_names
+
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
-        kwargs.update(request=self.request, members=self.members())
+        kwargs.update(
+            request=self.request,
+            members=self.member_names(),
+            project_names=selectors.project_names(organization=self.organization),
+        )
         return kwargs
 
     def get_table_kwargs(self):
         return {
             "tasks_url": self.tasks_url(),
+            "organization_id": self.organization.pk,
             "project_order": lambda: selectors.project_ids_by_name(organization=self.organization),
-            "member_order": lambda: [m.pk for m in self.members()],
+            "member_order": lambda: [pk for pk, _ in self.member_names()],
         }
 
     def get_table_pagination(self, table):
@@ -300,18 +311,23 @@ class TaskFieldView(TaskObjectMixin, TemplateView):
             "context": self.shown_in(),
             "tasks_url": self.tasks_url(),
             "edit_url": self.edit_url(task, field),
-            "choices": self.form(task, field).menu(),
-            "organization": self.organization,
-            "membership": self.membership,
             **extra,
         }
+
+    def fragment(self, partial: str, context: dict, status: int = 200) -> HttpResponse:
+        """A partial of the task parts. They need nothing from the request (the CSRF token
+        rides in the page's headers), so no context processor runs for them."""
+        html = get_template(f"{PARTS}#{partial}").render(context)
+        return HttpResponse(html, status=status)
 
     def get(self, request, *args, **kwargs):
         task, field = self.get_task(), self.get_field()
         if not wants_fragment(request):
             return redirect("web:task-edit", org_slug=self.organization.slug, number=task.number)
-        context = self.context_for(task, field, form=self.form(task, field))
-        return TemplateResponse(request, f"{PARTS}#editor", context)
+        form = self.form(task, field)
+        return self.fragment(
+            "editor", self.context_for(task, field, form=form, choices=form.menu())
+        )
 
     def post(self, request, *args, **kwargs):
         task, field = self.get_task(), self.get_field()
@@ -398,7 +414,7 @@ class TaskFieldView(TaskObjectMixin, TemplateView):
             else:
                 extra = {"note": " ".join(e for errors in form.errors.values() for e in errors)}
         else:
-            extra = {"note": note, "conflict": conflict, "form": self.form(task, field)}
+            extra = {"note": note, "conflict": conflict}
         root = "#task-fields" if self.shown_in() == "detail" else f"#task-{task.number}"
         redraw = set(task.changed_since(version)) if version is not None else set()
         if changed or conflict:
@@ -407,7 +423,7 @@ class TaskFieldView(TaskObjectMixin, TemplateView):
             (other, f"{root} .f-{other}") for other in INLINE_FIELDS if other in redraw - {field}
         ]
         context = self.context_for(task, field, stale=stale, **extra)
-        response = TemplateResponse(self.request, f"{PARTS}#field-response", context, status=status)
+        response = self.fragment("field-response", context, status=status)
         response["X-Task-Version"] = task.version
         if changed:
             label = FIELD_LABELS[field]

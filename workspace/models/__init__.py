@@ -12,11 +12,20 @@ from .organizations import (
     Role,
 )
 from .projects import CustomField, FieldType, Project, ProjectStatus
-from .tasks import OPEN_STATUSES, Priority, Task, TaskStatus, version_from_token, version_token
+from .tasks import (
+    OPEN_STATUSES,
+    ROW_VALUES,
+    Priority,
+    Task,
+    TaskStatus,
+    version_from_token,
+    version_token,
+)
 
 __all__ = [
     "INVITATION_TTL",
     "OPEN_STATUSES",
+    "ROW_VALUES",
     "SIGN_IN_ACTIONS",
     "AuditAction",
     "AuditLog",

@@ -87,6 +87,22 @@ ROW_FIELDS = (
 )
 
 
+# What a list row shows, read as plain values (``Task.from_row`` makes a task of them).
+ROW_VALUES = (
+    "number",
+    "title",
+    "status",
+    "priority",
+    "due_date",
+    "created_at",
+    "updated_at",
+    "project__name",
+    "assignee_id",
+    "assignee__user__name",
+    "assignee__user__email",
+)
+
+
 class TaskQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
@@ -259,6 +275,29 @@ class Task(TenantModel, TimeStampedModel, SoftDeleteModel):
             for field, changed in (self.field_changed_at or {}).items()
             if _changed_after(changed, version)
         }
+
+    @classmethod
+    def from_row(cls, values: dict) -> "Task":
+        """An unsaved task holding the ``ROW_VALUES`` of a list row: enough to draw the row."""
+        from accounts.models import User
+
+        from .organizations import Membership
+        from .projects import Project
+
+        task = cls(
+            number=values["number"],
+            title=values["title"],
+            status=values["status"],
+            priority=values["priority"],
+            due_date=values["due_date"],
+            created_at=values["created_at"],
+            updated_at=values["updated_at"],
+        )
+        task.project = Project(name=values["project__name"])
+        if values["assignee_id"] is not None:
+            user = User(name=values["assignee__user__name"], email=values["assignee__user__email"])
+            task.assignee = Membership(pk=values["assignee_id"], user=user)
+        return task
 
     def get_absolute_url(self) -> str:
         return reverse(

@@ -40,6 +40,11 @@ def _task(project, days=None, **kwargs):
     return TaskFactory(project=project, due_date=due, **kwargs)
 
 
+def numbers(rows) -> list[int]:
+    """Task numbers of dashboard rows (dicts of ROW_VALUES) or of tasks."""
+    return [row["number"] if isinstance(row, dict) else row.number for row in rows]
+
+
 def test_my_open_tasks_soonest_due_first_then_most_urgent(project, member, admin, elsewhere):
     later = _task(project, days=5, assignee=member)
     undated = _task(project, assignee=member, status=TaskStatus.IN_PROGRESS)
@@ -53,7 +58,7 @@ def test_my_open_tasks_soonest_due_first_then_most_urgent(project, member, admin
 
     data = dashboard(membership=member)
 
-    assert data["my_open_tasks"] == [soon_urgent, soon_low, later, undated]
+    assert numbers(data["my_open_tasks"]) == numbers([soon_urgent, soon_low, later, undated])
     assert data["my_open_count"] == 4
 
 
@@ -87,7 +92,9 @@ def test_due_this_week_is_today_to_six_days_ahead(project, member, elsewhere):
     _task(project, days=2, status=TaskStatus.DONE)
     _task(project, days=2, deleted_at=timezone.now())
 
-    assert dashboard(membership=member)["due_this_week"] == [today_urgent, today, last_day]
+    assert numbers(dashboard(membership=member)["due_this_week"]) == numbers(
+        [today_urgent, today, last_day]
+    )
 
 
 def test_recently_updated_newest_first_without_deleted_tasks(project, member, elsewhere):
@@ -99,8 +106,12 @@ def test_recently_updated_newest_first_without_deleted_tasks(project, member, el
         )
     Task.objects.filter(pk=deleted.pk).update(deleted_at=timezone.now())
 
-    assert dashboard(membership=member)["recently_updated"] == [tasks[1], tasks[0], tasks[2]]
-    assert dashboard(membership=member, limit=2)["recently_updated"] == [tasks[1], tasks[0]]
+    assert numbers(dashboard(membership=member)["recently_updated"]) == numbers(
+        [tasks[1], tasks[0], tasks[2]]
+    )
+    assert numbers(dashboard(membership=member, limit=2)["recently_updated"]) == numbers(
+        [tasks[1], tasks[0]]
+    )
 
 
 def test_dashboard_takes_a_fixed_number_of_queries(
@@ -114,7 +125,7 @@ def test_dashboard_takes_a_fixed_number_of_queries(
         data = dashboard(membership=member)
         for key in ("my_open_tasks", "due_this_week", "recently_updated"):
             # Everything a dashboard card shows, loaded by those five queries.
-            assert [(t.reference, t.title, t.due_date, t.is_overdue) for t in data[key]]
+            assert [Task.from_row(row).due_state is not None for row in data[key]]
 
 
 def test_counts_stop_at_the_cap(project, member, monkeypatch):

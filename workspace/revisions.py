@@ -1,0 +1,124 @@
+"""Per-organization revisions, for reads cached exactly.
+
+Each organization has a revision per topic, kept in the shared cache: ``TASKS`` (anything a
+task list counts or shows) and ``DIRECTORY`` (its members and projects, as choices and names).
+A change of a topic (``changed``, called for every save of the rows behind it, see ``watch``)
+moves the revision at once and again when the change commits: a value computed in between,
+from data the change had not yet committed, is left behind under the middle revision. A read
+cached under the current revision (``cached``) is therefore never stale.
+
+When the cache is down, reads are computed every time and nothing is stored."""
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.db import transaction
+
+TASKS = "tasks"
+DIRECTORY = "directory"
+TOPICS = (TASKS, DIRECTORY)
+
+REVISION_TIMEOUT = 7 * 24 * 3600
+VALUE_TIMEOUT = 10 * 60  # unused values age out; used ones are recomputed at most this often
+
+T = TypeVar("T")
+
+
+def _key(organization_id: int, topic: str) -> str:
+    return f"revision:{topic}:{organization_id}"
+
+
+def current(organization_id: int, topic: str) -> int:
+    """The topic's revision. A revision the cache lost starts anew at the current time (in
+    nanoseconds), never at a value an earlier revision had."""
+    key = _key(organization_id, topic)
+    value = cache.get(key)
+    if value is None:
+        value = time.time_ns()
+        if not cache.add(key, value, REVISION_TIMEOUT):
+            value = cache.get(key) or value
+    return value
+
+
+def changed(organization_id: int, *topics: str) -> None:
+    """The organization's ``topics`` change in the current transaction: move their revisions
+    when it commits."""
+    unknown = set(topics) - set(TOPICS)
+    if unknown:
+        raise ValueError(f"unknown topics: {sorted(unknown)}")
+
+    def move():
+        stamp = time.time_ns()
+        cache.set_many({_key(organization_id, topic): stamp for topic in topics}, REVISION_TIMEOUT)
+
+    move()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(move)
+
+
+def cached(organization_id: int, topic: str, name: str, compute: Callable[[], T]) -> T:
+    """``compute()``, or the value it returned under the topic's current revision. ``name``
+    tells this read from the topic's other ones (include every argument of the read)."""
+    key = f"revision-value:{topic}:{organization_id}:{current(organization_id, topic)}:{name}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, VALUE_TIMEOUT)
+    return value
+
+
+# --- What moves the revisions -------------------------------------------------------------------
+# Every save or deletion of the rows behind a topic, through the ORM, moves it: services need not
+# remember to. Writes that bypass model signals (QuerySet.update, bulk_create) call ``changed``
+# themselves, or save a row that moves it (a project's deletion saves the project after updating
+# its tasks).
+
+SILENT_USER_FIELDS = {"last_login", "password"}
+
+
+def _task_saved(sender, instance, **kwargs):
+    changed(instance.organization_id, TASKS)
+
+
+def _project_saved(sender, instance, **kwargs):
+    changed(instance.organization_id, TASKS, DIRECTORY)
+
+
+def _membership_saved(sender, instance, **kwargs):
+    # Removing a member unassigns their tasks (in the database, without task signals).
+    changed(instance.organization_id, TASKS, DIRECTORY)
+
+
+def _user_saved(sender, instance, update_fields=None, created=False, **kwargs):
+    if created or (update_fields is not None and set(update_fields) <= SILENT_USER_FIELDS):
+        return
+    from workspace.models import Membership
+    from workspace.tenancy import all_tenants
+
+    with all_tenants():  # a person's name shows in every organization they belong to
+        organizations = list(
+            Membership.objects.filter(user=instance).values_list("organization_id", flat=True)
+        )
+    for organization_id in organizations:
+        changed(organization_id, DIRECTORY)
+
+
+def watch() -> None:
+    """Connect the receivers above (WorkspaceConfig.ready)."""
+    from django.db.models.signals import post_delete, post_save
+
+    from accounts.models import User
+    from workspace.models import Membership, Project, Task
+
+    for model, receiver in (
+        (Task, _task_saved),
+        (Project, _project_saved),
+        (Membership, _membership_saved),
+    ):
+        post_save.connect(receiver, sender=model, dispatch_uid=f"revisions.{model.__name__}.save")
+        post_delete.connect(
+            receiver, sender=model, dispatch_uid=f"revisions.{model.__name__}.delete"
+        )
+    post_save.connect(_user_saved, sender=User, dispatch_uid="revisions.User.save")

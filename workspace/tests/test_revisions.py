@@ -1,0 +1,127 @@
+"""Per-organization revisions (workspace.revisions): reads cached under them are never stale."""
+
+import pytest
+from django.db import transaction
+from django.test import override_settings
+
+from workspace import revisions
+from workspace.models import Task
+from workspace.services.tasks import task_create, task_update
+from workspace.tests.factories import MembershipFactory, OrganizationFactory, ProjectFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def counting(organization):
+    """A read that says how often it ran."""
+    calls = []
+
+    def read():
+        calls.append(1)
+        return Task.objects.filter(organization=organization).count()
+
+    return calls, lambda: revisions.cached(organization.pk, revisions.TASKS, "count", read)
+
+
+def test_a_cached_read_runs_once_until_its_topic_changes(in_org, member):
+    calls, read = counting(in_org)
+
+    assert (read(), read()) == (0, 0)
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda org, member: task_create(
+            organization=org, actor=member, project=ProjectFactory(organization=org), title="New"
+        ),
+        lambda org, member: ProjectFactory(organization=org),
+        lambda org, member: MembershipFactory(organization=org).delete(),
+    ],
+    ids=["task created", "project saved", "member removed"],
+)
+def test_saving_what_a_topic_reads_moves_its_revision(in_org, member, change):
+    calls, read = counting(in_org)
+    read()
+
+    change(in_org, member)
+    read()
+
+    assert len(calls) == 2
+
+
+def test_a_task_edit_moves_the_revision_and_the_new_value_is_read(in_org, member):
+    task = task_create(
+        organization=in_org,
+        actor=member,
+        project=ProjectFactory(organization=in_org),
+        title="Alpha",
+    )
+    titles = []
+
+    def read():
+        titles.append(1)
+        return Task.objects.get(pk=task.pk).title
+
+    def cached():
+        return revisions.cached(in_org.pk, revisions.TASKS, "title", read)
+
+    assert cached() == "Alpha"
+    task_update(task=task, actor=member, data={"title": "Renamed"})
+    assert cached() == "Renamed"
+
+
+def test_renaming_a_person_moves_the_directory_of_each_of_their_organizations(member):
+    elsewhere = MembershipFactory(user=member.user)
+    before = {
+        org: revisions.current(org, revisions.DIRECTORY)
+        for org in (member.organization_id, elsewhere.organization_id)
+    }
+
+    member.user.name = "A new name"
+    member.user.save(update_fields=["name"])
+
+    for org, revision in before.items():
+        assert revisions.current(org, revisions.DIRECTORY) != revision
+
+
+def test_signing_in_moves_no_revision(member):
+    before = revisions.current(member.organization_id, revisions.DIRECTORY)
+
+    member.user.save(update_fields=["last_login"])
+
+    assert revisions.current(member.organization_id, revisions.DIRECTORY) == before
+
+
+def test_organizations_keep_their_own_revisions():
+    a, b = OrganizationFactory(), OrganizationFactory()
+    before = revisions.current(b.pk, revisions.TASKS)
+
+    revisions.changed(a.pk, revisions.TASKS)
+
+    assert revisions.current(b.pk, revisions.TASKS) == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_revision_moves_again_when_the_change_commits(organization):
+    with transaction.atomic():
+        revisions.changed(organization.pk, revisions.TASKS)
+        during = revisions.current(organization.pk, revisions.TASKS)
+
+    assert revisions.current(organization.pk, revisions.TASKS) != during
+
+
+def test_unknown_topics_are_refused(organization):
+    with pytest.raises(ValueError, match="unknown topics"):
+        revisions.changed(organization.pk, "everything")
+
+
+@override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}})
+def test_without_a_cache_every_read_runs(in_org):
+    calls, read = counting(in_org)
+
+    read()
+    read()
+
+    assert len(calls) == 2
