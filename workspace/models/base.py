@@ -128,9 +128,13 @@ class TenantModel(models.Model):
 
 
 class SoftDeleteModel(models.Model):
-    """Deleting marks the row; the cleanup job purges it after the retention period."""
+    """Deleting marks the row; the cleanup job purges it after the retention period.
+
+    ``deletion_batch`` names the deletion that took the row: a project's deletion gives its
+    tasks its own batch, so that restoring the project brings back exactly those tasks."""
 
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deletion_batch = models.UUIDField(null=True, blank=True, editable=False)
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -1,3 +1,5 @@
+import uuid
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -118,24 +120,33 @@ def project_set_archived(*, project: Project, actor: Membership, archived: bool)
     return project
 
 
+def _lock(project: Project) -> Project:
+    """Lock the project's row until the transaction ends and read its deletion state again
+    under the lock. Task creation and moves lock it too (workspace.services.tasks)."""
+    current = Project.all_objects.select_for_update().get(pk=project.pk)
+    project.deleted_at, project.deleted_by_id = current.deleted_at, current.deleted_by_id
+    project.deletion_batch = current.deletion_batch
+    return project
+
+
 @transaction.atomic
 def project_delete(*, project: Project, actor: Membership) -> None:
-    """Soft-delete the project and, with the same timestamp, its live tasks (so restoring the
-    project brings back exactly those)."""
+    """Soft-delete the project and its live tasks as one batch (so restoring the project brings
+    back exactly those)."""
     if not permissions.can_manage_projects(actor):
         raise PermissionDenied("Only admins can delete projects.")
-    # Lock and re-read: a second delete (a double submit) must not move the deletion time away
-    # from the tasks deleted with the first one.
-    current = Project.all_objects.select_for_update().get(pk=project.pk)
-    if current.deleted_at is not None:
+    # Under the project's lock no task can join the project; the tasks' own rows are locked by
+    # the update, which skips a task whose own deletion committed first (it keeps its batch).
+    if _lock(project).deleted_at is not None:
         return
-    now = timezone.now()
+    now, batch = timezone.now(), uuid.uuid4()
     tasks = Task.objects.filter(organization=project.organization_id, project=project).update(
-        deleted_at=now, deleted_by=actor.user
+        deleted_at=now, deleted_by=actor.user, deletion_batch=batch
     )
     project.deleted_at = now
     project.deleted_by = actor.user
-    project.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    project.deletion_batch = batch
+    project.save(update_fields=["deleted_at", "deleted_by", "deletion_batch", "updated_at"])
     audit_record(
         organization=project.organization,
         actor=actor,
@@ -147,18 +158,25 @@ def project_delete(*, project: Project, actor: Membership) -> None:
 
 @transaction.atomic
 def project_restore(*, project: Project, actor: Membership) -> int:
-    """Bring the project back with the tasks that were deleted with it (same timestamp), not
-    the ones deleted on their own before. Returns how many tasks came back."""
+    """Bring the project back with the tasks that were deleted with it (its deletion batch),
+    not the ones deleted on their own before. Returns how many tasks came back."""
     if not permissions.can_manage_projects(actor):
         raise PermissionDenied("Only admins can restore projects.")
-    if project.deleted_at is None:
+    if project.deleted_at is None or _lock(project).deleted_at is None:
         return 0
-    tasks = Task.all_objects.filter(
-        organization=project.organization_id, project=project, deleted_at=project.deleted_at
-    ).update(deleted_at=None, deleted_by=None)
+    tasks = (
+        Task.all_objects.filter(
+            organization=project.organization_id,
+            project=project,
+            deletion_batch=project.deletion_batch,
+        )
+        .exclude(deletion_batch=None)
+        .update(deleted_at=None, deleted_by=None, deletion_batch=None)
+    )
     project.deleted_at = None
     project.deleted_by = None
-    project.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    project.deletion_batch = None
+    project.save(update_fields=["deleted_at", "deleted_by", "deletion_batch", "updated_at"])
     audit_record(
         organization=project.organization,
         actor=actor,

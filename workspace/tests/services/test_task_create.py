@@ -103,18 +103,22 @@ def test_assignee_from_another_organization_is_refused(create):
 
 
 @pytest.mark.parametrize(
-    "make_project",
+    ("make_project", "message"),
     [
-        lambda org: ProjectFactory(organization=org, status=ProjectStatus.ARCHIVED),
-        lambda org: ProjectFactory(organization=org, deleted_at=timezone.now()),
-        lambda org: ProjectFactory(),
+        (
+            lambda org: ProjectFactory(organization=org, name="Old", status=ProjectStatus.ARCHIVED),
+            "The project Old is archived. Choose an active project.",
+        ),
+        (
+            lambda org: ProjectFactory(organization=org, name="Gone", deleted_at=timezone.now()),
+            "The project Gone was deleted. Choose another project.",
+        ),
+        (lambda org: ProjectFactory(), "Choose an active project of this organization."),
     ],
     ids=["archived", "deleted", "other-organization"],
 )
-def test_project_must_be_active_and_of_this_organization(in_org, create, make_project):
-    assert _errors(create, project=make_project(in_org)) == {
-        "project": ["Choose an active project of this organization."]
-    }
+def test_project_must_be_active_and_of_this_organization(in_org, create, make_project, message):
+    assert _errors(create, project=make_project(in_org)) == {"project": [message]}
     assert not Task.all_objects.exists()
 
 
