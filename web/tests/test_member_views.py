@@ -248,6 +248,32 @@ class TestInvitations:
         with organization_scope(organization):
             assert Invitation.objects.get(pk=invitation.pk).state == "revoked"
 
+    def test_an_admin_is_offered_no_action_on_an_owners_invitation_and_is_refused_one(
+        self, login, admin, owner, organization, mailoutbox
+    ):
+        with organization_scope(organization):
+            invitation = InvitationFactory(
+                organization=organization, role=Role.OWNER, email="boss@example.com"
+            )
+            expires = invitation.expires_at
+        client = login(admin)
+        kwargs = {"org_slug": "acme", "pk": invitation.pk}
+
+        page = client.get(members_url()).content.decode()
+        resent = client.post(reverse("web:invitation-resend", kwargs=kwargs))
+        revoked = client.post(reverse("web:invitation-revoke", kwargs=kwargs))
+
+        assert "boss@example.com" in page
+        assert reverse("web:invitation-resend", kwargs=kwargs) not in page
+        assert "Only owners can resend or revoke an owner's invitation." in page
+        assert (resent.status_code, revoked.status_code) == (403, 403)
+        with organization_scope(organization):
+            unchanged = Invitation.objects.get(pk=invitation.pk)
+        assert (unchanged.state, unchanged.expires_at) == ("pending", expires)
+        assert mailoutbox == []
+        owner_page = login(owner).get(members_url()).content.decode()
+        assert reverse("web:invitation-resend", kwargs=kwargs) in owner_page
+
     def test_resending_a_revoked_invitation_says_why(self, login, admin, organization):
         with organization_scope(organization):
             invitation = InvitationFactory(organization=organization)

@@ -51,7 +51,10 @@ def members_page_context(view, invite_form=None) -> dict:
         "can_manage": permissions.can_manage_members(actor),
     }
     if context["can_manage"]:
-        context["invitations"] = selectors.pending_invitation_list(organization=view.organization)
+        invitations = list(selectors.pending_invitation_list(organization=view.organization))
+        for invitation in invitations:
+            invitation.can_manage = permissions.can_manage_invitation(actor, invitation)
+        context["invitations"] = invitations
         context["invite_form"] = invite_form or InvitationForm(actor=actor)
     return context
 

@@ -84,8 +84,8 @@ def invitation_create(
 @transaction.atomic
 def invitation_resend(*, actor: Membership, invitation: Invitation) -> Invitation:
     """Send the invitation again, valid for another full period."""
-    if not permissions.can_manage_members(actor):
-        raise PermissionDenied("Only admins can resend invitations.")
+    if not permissions.can_manage_invitation(actor, invitation):
+        raise PermissionDenied("You cannot resend this invitation.")
     if invitation.accepted_at or invitation.revoked_at:
         raise ValidationError("This invitation was already used or revoked.")
     invitation.expires_at = timezone.now() + INVITATION_TTL
@@ -102,8 +102,8 @@ def invitation_resend(*, actor: Membership, invitation: Invitation) -> Invitatio
 
 @transaction.atomic
 def invitation_revoke(*, actor: Membership, invitation: Invitation) -> None:
-    if not permissions.can_manage_members(actor):
-        raise PermissionDenied("Only admins can revoke invitations.")
+    if not permissions.can_manage_invitation(actor, invitation):
+        raise PermissionDenied("You cannot revoke this invitation.")
     if invitation.accepted_at or invitation.revoked_at:
         return
     invitation.revoked_at = timezone.now()

@@ -230,6 +230,8 @@ def custom_field_create(
 @transaction.atomic
 def custom_field_delete(*, field: CustomField, actor: Membership) -> None:
     """Values already stored on tasks stay in their JSON; the field stops being shown."""
+    if not permissions.can_manage_projects(actor):
+        raise PermissionDenied("Only admins can remove fields.")
     audit_record(
         organization=field.organization,
         actor=actor,
