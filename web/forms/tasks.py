@@ -2,7 +2,6 @@ from datetime import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.html import escape
 
 from workspace.models import CustomField, FieldType, Membership, Priority, Project, Task, TaskStatus
 from workspace.services.tasks import TITLE_MIN_LENGTH
@@ -34,8 +33,8 @@ class VersionField(forms.CharField):
 
 
 def custom_form_field(definition: CustomField) -> forms.Field:
-    # crispy-tailwind prints labels unescaped, and members name these fields.
-    common = {"label": escape(definition.name), "required": definition.required}
+    # Members name these fields: the label is text (templates/tailwind/ escapes it).
+    common = {"label": definition.name, "required": definition.required}
     if definition.field_type == FieldType.NUMBER:
         return forms.DecimalField(max_digits=20, decimal_places=6, **common)
     if definition.field_type == FieldType.DATE:
