@@ -5,6 +5,7 @@ from django.utils import timezone
 from accounts.models import User
 from workspace import permissions, signals
 from workspace.audit import audit_record
+from workspace.integrity import unless_taken
 from workspace.models import (
     INVITATION_TTL,
     AuditAction,
@@ -58,18 +59,21 @@ def invitation_create(
     email = email.strip().lower()
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
         raise ValidationError({"email": "This person is already a member."})
-    existing = Invitation.objects.filter(organization=organization).open()
-    existing = existing.filter(email__iexact=email).first()
+    open_for_address = Invitation.objects.filter(organization=organization, email__iexact=email)
+    open_for_address = open_for_address.open()
+    pending = ValidationError(
+        {"email": "This address already has a pending invitation. Resend it instead."}
+    )
+    existing = open_for_address.first()
     if existing is not None:
         if not existing.is_expired:
-            raise ValidationError(
-                {"email": "This address already has a pending invitation. Resend it instead."}
-            )
+            raise pending
         existing.revoked_at = timezone.now()
         existing.save(update_fields=["revoked_at", "updated_at"])
-    invitation = Invitation.objects.create(
-        organization=organization, email=email, role=role, invited_by=actor.user
-    )
+    with unless_taken(open_for_address.exists, pending):
+        invitation = Invitation.objects.create(
+            organization=organization, email=email, role=role, invited_by=actor.user
+        )
     audit_record(
         organization=organization,
         actor=actor,

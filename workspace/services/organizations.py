@@ -6,6 +6,7 @@ from django.utils.text import slugify
 from accounts.models import User
 from workspace import permissions
 from workspace.audit import audit_record
+from workspace.integrity import unless_taken, with_fresh_value
 from workspace.models import AuditAction, Membership, Organization, OrganizationSlugAlias, Role
 from workspace.services.members import membership_welcome
 from workspace.tenancy import organization_scope
@@ -34,9 +35,20 @@ def _unique_slug(name: str) -> str:
     return slug
 
 
+def _insert_with_fresh_slug(name: str) -> Organization:
+    """An organization of the same name created at the same moment may take the slug first."""
+    organization = Organization(name=name, slug=_unique_slug(name))
+    with unless_taken(lambda: slug_is_taken(organization.slug)):
+        organization.save()
+    return organization
+
+
 @transaction.atomic
 def organization_create(*, name: str, owner: User) -> Organization:
-    organization = Organization.objects.create(name=name, slug=_unique_slug(name))
+    organization = with_fresh_value(
+        lambda: _insert_with_fresh_slug(name),
+        ValidationError({"name": "Organizations with this name are being created: retry."}),
+    )
     with organization_scope(organization):
         membership = Membership.objects.create(
             organization=organization, user=owner, role=Role.OWNER, last_visited_at=timezone.now()
@@ -81,13 +93,19 @@ def organization_change_slug(*, organization: Organization, actor: Membership, s
         raise PermissionDenied("Only owners can change the organization's address.")
     if slug == organization.slug:
         return
+    taken = ValidationError({"slug": "This address is already taken."})
     if slug_is_taken(slug, organization=organization):
-        raise ValidationError({"slug": "This address is already taken."})
-    OrganizationSlugAlias.objects.filter(organization=organization, slug=slug).delete()
-    OrganizationSlugAlias.objects.create(organization=organization, slug=organization.slug)
+        raise taken
     old = organization.slug
-    organization.slug = slug
-    organization.save(update_fields=["slug", "updated_at"])
+    try:
+        with unless_taken(lambda: slug_is_taken(slug, organization=organization), taken):
+            OrganizationSlugAlias.objects.filter(organization=organization, slug=slug).delete()
+            OrganizationSlugAlias.objects.create(organization=organization, slug=old)
+            organization.slug = slug
+            organization.save(update_fields=["slug", "updated_at"])
+    except ValidationError:
+        organization.slug = old  # the page shown next still links to the current address
+        raise
     audit_record(
         organization=organization,
         actor=actor,

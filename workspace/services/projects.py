@@ -7,6 +7,7 @@ from django.utils.text import slugify
 
 from workspace import permissions
 from workspace.audit import audit_record, describe_changes
+from workspace.integrity import unless_taken, with_fresh_value
 from workspace.models import (
     AuditAction,
     CustomField,
@@ -67,13 +68,23 @@ def project_create(
     project = Project(
         organization=organization,
         name=name,
-        slug=_unique_project_slug(organization, name),
         description=description.strip(),
         lead=lead,
         created_by=actor.user,
     )
     _full_clean(project)
-    project.save()
+
+    def insert():
+        # A project of the same name created at the same moment may take the slug first.
+        project.slug = _unique_project_slug(organization, name)
+        taken = Project.all_objects.filter(organization=organization, slug=project.slug).exists
+        with unless_taken(taken):
+            project.save()
+
+    with_fresh_value(
+        insert,
+        ValidationError({"name": "Projects with this name are being created right now: retry."}),
+    )
     audit_record(organization=organization, actor=actor, action=AuditAction.CREATED, target=project)
     return project
 
@@ -202,8 +213,9 @@ def custom_field_create(
     if not key:
         raise ValidationError({"name": "Give the field a name."})
     existing = CustomField.objects.filter(project=project)
+    duplicate = ValidationError({"name": "This project already has a field with this name."})
     if existing.filter(key=key).exists():
-        raise ValidationError({"name": "This project already has a field with this name."})
+        raise duplicate
     cleaned_options = [o.strip() for o in options or [] if o.strip()]
     field = CustomField(
         organization=project.organization,
@@ -216,7 +228,8 @@ def custom_field_create(
         position=existing.count(),
     )
     field.full_clean(exclude=["organization", "project"])
-    field.save()
+    with unless_taken(existing.filter(key=key).exists, duplicate):
+        field.save()
     audit_record(
         organization=project.organization,
         actor=actor,
