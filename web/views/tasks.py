@@ -190,6 +190,7 @@ class TaskCreateView(TaskObjectMixin, FormView):
         except ValidationError as error:
             form.add_service_error(error)
             return self.form_invalid(form)
+        self.count_write()
         messages.success(self.request, f"Created {task.reference} {task.title}.")
         return redirect(task.get_absolute_url())
 
@@ -285,6 +286,7 @@ class TaskInlineUpdateView(TaskDetailView):
                     data={field: form.cleaned_data[field]},
                     expected_updated_at=form.cleaned_data["version"],
                 )
+                self.count_write()
             except services.StaleTaskError as stale:
                 error, status = stale.messages[0], 409
             except ValidationError as invalid:
@@ -379,6 +381,7 @@ class TaskEditView(TaskObjectMixin, FormView):
         except ValidationError as error:
             form.add_service_error(error)
             return self.form_invalid(form)
+        self.count_write()
         messages.success(self.request, f"Saved {task.reference}.")
         return redirect(task.get_absolute_url())
 
@@ -401,6 +404,7 @@ class TaskDeleteView(TaskObjectMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         task = self.get_task()
         services.task_delete(task=task, actor=self.membership)
+        self.count_write()
         undo = reverse(
             "web:task-restore", kwargs={"org_slug": self.organization.slug, "number": task.number}
         )
