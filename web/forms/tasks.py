@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from workspace.models import CustomField, FieldType, Membership, Priority, Project, Task, TaskStatus
-from workspace.services.tasks import TITLE_MIN_LENGTH
+from workspace.services.tasks import DUE_DATE_MAX, DUE_DATE_MIN, TITLE_MIN_LENGTH
 
 CUSTOM_PREFIX = "cf_"
 
@@ -61,7 +61,16 @@ class TaskForm(forms.Form):
     )
     status = forms.ChoiceField(choices=TaskStatus.choices, initial=TaskStatus.TODO)
     priority = forms.ChoiceField(choices=Priority.key_choices(), initial=Priority.MEDIUM.key)
-    due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = forms.DateField(
+        required=False,
+        widget=forms.DateInput(
+            attrs={
+                "type": "date",
+                "min": f"{DUE_DATE_MIN:%Y-%m-%d}",
+                "max": f"{DUE_DATE_MAX:%Y-%m-%d}",
+            }
+        ),
+    )
     assignee = MemberChoiceField(
         queryset=Membership.objects.none(), required=False, empty_label="Unassigned"
     )

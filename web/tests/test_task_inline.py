@@ -237,6 +237,15 @@ def test_past_due_dates_are_allowed_when_editing(login, member, task):
     assert response.status_code == 200
     assert fresh(task).due_date == yesterday
     assert "is-overdue" in response.content.decode()
+    assert "is in the past." in response.content.decode()  # the warning toast
+
+
+def test_an_inline_due_date_before_2000_is_refused(login, member, task):
+    response = post(login(member), inline_url(task, "due_date"), task, due_date="1900-01-01")
+
+    assert response.status_code == 422
+    assert "Choose a due date between 2000 and 2100." in response.content.decode()
+    assert fresh(task).due_date is None
 
 
 def test_the_row_opens_the_assignee_select_on_demand(login, member, admin, task):

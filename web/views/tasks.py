@@ -146,6 +146,13 @@ def requested_project(request, projects) -> Project | None:
     return None
 
 
+def warn_about_due_date(request, task: Task) -> None:
+    """A past due date is allowed; whoever set it is told."""
+    warning = services.due_date_warning(task)
+    if warning:
+        messages.warning(request, warning)
+
+
 def _safe_next(request, fallback: str) -> str:
     """Where to go back to after a plain form post: a path on this site, else ``fallback``."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""
@@ -192,6 +199,7 @@ class TaskCreateView(TaskObjectMixin, FormView):
             return self.form_invalid(form)
         self.count_write()
         messages.success(self.request, f"Created {task.reference} {task.title}.")
+        warn_about_due_date(self.request, task)
         return redirect(task.get_absolute_url())
 
     def form_invalid(self, form):
@@ -295,6 +303,8 @@ class TaskInlineUpdateView(TaskDetailView):
             error, status = " ".join(e for errors in form.errors.values() for e in errors), 422
         if changes:
             messages.success(request, f"{task.reference}: {FIELD_LABELS[field]} updated.")
+        if "due_date" in changes:
+            warn_about_due_date(request, task)
         return self.respond(task, field, error=error, status=status, value=data.get(field))
 
     def respond(self, task, field, *, error, status, value):
@@ -383,6 +393,7 @@ class TaskEditView(TaskObjectMixin, FormView):
             return self.form_invalid(form)
         self.count_write()
         messages.success(self.request, f"Saved {task.reference}.")
+        warn_about_due_date(self.request, task)
         return redirect(task.get_absolute_url())
 
     def form_invalid(self, form):

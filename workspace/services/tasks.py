@@ -1,5 +1,5 @@
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -32,6 +32,9 @@ EDITABLE_FIELDS = (
     "custom_fields",
 )
 TITLE_MIN_LENGTH = 3
+# Due dates: one rule for creating and editing. Past dates are allowed (a warning says so).
+DUE_DATE_MIN = date(2000, 1, 1)
+DUE_DATE_MAX = date(2100, 12, 31)
 
 
 class StaleTaskError(ValidationError):
@@ -78,8 +81,10 @@ def _validate(task: Task, *, creating: bool, project_changed: bool = False) -> N
         errors["project"] = f"The project {project.name} is archived. Choose an active project."
     if task.assignee is not None and task.assignee.organization_id != task.organization_id:
         errors["assignee"] = "Choose a member of this organization."
-    if creating and task.due_date is not None and task.due_date < timezone.localdate():
-        errors["due_date"] = "The due date cannot be in the past."
+    if task.due_date is not None and not DUE_DATE_MIN <= task.due_date <= DUE_DATE_MAX:
+        errors["due_date"] = (
+            f"Choose a due date between {DUE_DATE_MIN.year} and {DUE_DATE_MAX.year}."
+        )
     if task.status not in TaskStatus.values:
         errors["status"] = "Choose a valid status."
     if task.priority not in Priority.values:
@@ -101,6 +106,14 @@ def _validate(task: Task, *, creating: bool, project_changed: bool = False) -> N
         )
     except ValidationError as error:
         raise ValidationError(error.message_dict) from None
+
+
+def due_date_warning(task: Task) -> str | None:
+    """What to tell whoever just saved an open task due in the past (it is allowed)."""
+    if task.is_open and task.due_date is not None and task.due_date < timezone.localdate():
+        due = task.due_date
+        return f"The due date, {due:%b} {due.day}, {due.year}, is in the past."
+    return None
 
 
 def _announce_completion(task: Task, actor: Membership) -> None:

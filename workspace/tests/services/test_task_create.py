@@ -86,11 +86,9 @@ def test_unknown_status_or_priority_is_refused(create, field, value):
 
 
 @time_machine.travel(datetime(2026, 3, 10, 12, tzinfo=UTC), tick=False)
-def test_due_date_in_the_past_is_refused_but_today_is_fine(create):
-    assert _errors(create, due_date=TODAY - timedelta(days=1)) == {
-        "due_date": ["The due date cannot be in the past."]
-    }
-
+def test_a_past_due_date_is_allowed_on_creation_as_on_edits(create):
+    """One rule everywhere (see test_due_dates.py): a past date is a warning, not an error."""
+    assert create(due_date=TODAY - timedelta(days=1)).due_date == TODAY - timedelta(days=1)
     assert create(due_date=TODAY).due_date == TODAY
 
 
