@@ -91,6 +91,21 @@ def member_list(*, organization: Organization) -> QuerySet[Membership]:
     )
 
 
+def assigned_task_count(*, membership: Membership) -> int:
+    """Live tasks assigned to the member (what removing them would unassign)."""
+    return Task.objects.filter(organization=membership.organization_id, assignee=membership).count()
+
+
+def is_sole_owner(*, membership: Membership) -> bool:
+    return (
+        membership.is_owner
+        and not Membership.objects.filter(organization=membership.organization_id)
+        .owners()
+        .exclude(pk=membership.pk)
+        .exists()
+    )
+
+
 def pending_invitation_list(*, organization: Organization) -> QuerySet[Invitation]:
     return (
         Invitation.objects.filter(organization=organization)

@@ -1,7 +1,9 @@
 from django import forms
+from django.core.exceptions import ValidationError
 
 from workspace import permissions
 from workspace.models import Membership, Organization
+from workspace.services.organizations import check_slug
 
 
 def _collapse_spaces(value: str) -> str:
@@ -27,7 +29,12 @@ class OrganizationSlugForm(forms.Form):
     )
 
     def clean_slug(self) -> str:
-        return self.cleaned_data["slug"].lower()
+        slug = self.cleaned_data["slug"].lower()
+        try:
+            check_slug(slug)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["slug"]) from None
+        return slug
 
 
 class RoleChoiceMixin:

@@ -1,3 +1,5 @@
+import re
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -12,6 +14,20 @@ from workspace.services.members import membership_welcome
 from workspace.tenancy import organization_scope
 
 RESERVED_SLUGS = frozenset({"new", "admin", "api", "static", "settings"})
+SLUG_MIN_LENGTH = 3
+SLUG_RULE_MESSAGE = f"Use at least {SLUG_MIN_LENGTH} characters, with at least one letter or digit."
+_LETTER_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
+
+
+def slug_follows_rule(slug: str) -> bool:
+    """An address people can tell apart: 3+ characters, at least one of them a letter or digit
+    (not "a", not "---")."""
+    return len(slug) >= SLUG_MIN_LENGTH and bool(_LETTER_OR_DIGIT.search(slug))
+
+
+def check_slug(slug: str) -> None:
+    if not slug_follows_rule(slug):
+        raise ValidationError({"slug": SLUG_RULE_MESSAGE})
 
 
 def slug_is_taken(slug: str, *, organization: Organization | None = None) -> bool:
@@ -27,7 +43,9 @@ def slug_is_taken(slug: str, *, organization: Organization | None = None) -> boo
 
 
 def _unique_slug(name: str) -> str:
-    base = slugify(name)[:40].strip("-") or "team"
+    base = slugify(name)[:40].strip("-")
+    if not slug_follows_rule(base):
+        base = f"{base}-team" if base else "team"
     slug, n = base, 1
     while slug_is_taken(slug):
         n += 1
@@ -93,6 +111,7 @@ def organization_change_slug(*, organization: Organization, actor: Membership, s
         raise PermissionDenied("Only owners can change the organization's address.")
     if slug == organization.slug:
         return
+    check_slug(slug)
     taken = ValidationError({"slug": "This address is already taken."})
     if slug_is_taken(slug, organization=organization):
         raise taken
