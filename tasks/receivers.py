@@ -11,6 +11,7 @@ from workspace import signals
 @receiver(signals.task_completed, dispatch_uid="jobs.task_completed")
 @receiver(signals.member_joined, dispatch_uid="jobs.member_joined")
 @receiver(signals.invitation_sent, dispatch_uid="jobs.invitation_sent")
+@receiver(signals.organization_deleted, dispatch_uid="jobs.organization_deleted")
 def queue_notifications(sender, organization_id, notification_ids, **kwargs):
     for notification_id in notification_ids:
         enqueue_safely(deliver_notification, organization_id, notification_id)

@@ -48,6 +48,8 @@ project_patterns = [
 organization_patterns = [
     path("", organizations.OrganizationHomeView.as_view(), name="org-home"),
     path("settings/", organizations.OrganizationSettingsView.as_view(), name="org-settings"),
+    path("settings/delete/", organizations.OrganizationDeleteView.as_view(), name="org-delete"),
+    path("restore/", organizations.OrganizationRestoreView.as_view(), name="org-restore"),
     path("tasks/", tasks.TaskListView.as_view(), name="task-list"),
     path(
         "tasks/mine/",

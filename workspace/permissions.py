@@ -45,6 +45,11 @@ def can_change_slug(actor: Membership) -> bool:
     return actor.is_owner
 
 
+def can_delete_organization(actor: Membership) -> bool:
+    """Delete, restore and export the whole organization."""
+    return actor.is_owner
+
+
 def can_manage_projects(actor: Membership) -> bool:
     """Archive, unarchive and delete projects."""
     return actor.is_admin

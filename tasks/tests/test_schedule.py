@@ -14,7 +14,7 @@ from huey.contrib.djhuey import HUEY
 from huey.exceptions import TaskLockedException
 
 from tasks.billing import sync_all_billing, sync_billing_status
-from tasks.cleanup import purge_deleted_records
+from tasks.cleanup import purge_deleted_organizations, purge_deleted_records
 from tasks.digests import schedule_weekly_digests, send_weekly_digest
 from tasks.notifications import deliver_notification, deliver_pending_notifications
 from workspace.tests.factories import OrganizationFactory
@@ -92,6 +92,19 @@ def test_billing_is_synced_daily_at_3_30_utc(moment, expected):
     assert runs_at(sync_all_billing, moment) is expected
 
 
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (MONDAY.replace(hour=2, minute=30), True),
+        (SUNDAY.replace(hour=2, minute=30), True),
+        (TUESDAY.replace(hour=2, minute=0), False),
+        (TUESDAY.replace(hour=14, minute=30), False),
+    ],
+)
+def test_deleted_organizations_are_purged_daily_at_2_30_utc(moment, expected):
+    assert runs_at(purge_deleted_organizations, moment) is expected
+
+
 def periodic_names(moment: datetime) -> set[str]:
     return {
         task.name for task in HUEY.read_periodic(moment) if task.__module__.startswith("tasks.")
@@ -106,6 +119,10 @@ def test_what_the_scheduler_starts_at_a_few_moments():
     assert periodic_names(TUESDAY.replace(hour=2)) == {
         "deliver_pending_notifications",
         "purge_deleted_records",
+    }
+    assert periodic_names(TUESDAY.replace(hour=2, minute=30)) == {
+        "deliver_pending_notifications",
+        "purge_deleted_organizations",
     }
     assert periodic_names(TUESDAY.replace(hour=3, minute=30)) == {
         "deliver_pending_notifications",
@@ -125,6 +142,7 @@ PERIODIC_LOCKS = [
     (deliver_pending_notifications, "deliver-pending-notifications"),
     (schedule_weekly_digests, "schedule-weekly-digests"),
     (purge_deleted_records, "purge-deleted-records"),
+    (purge_deleted_organizations, "purge-deleted-organizations"),
     (sync_all_billing, "sync-all-billing"),
 ]
 

@@ -37,6 +37,14 @@ class OrganizationSlugForm(forms.Form):
         return slug
 
 
+class OrganizationDeleteForm(forms.Form):
+    confirmation = forms.CharField(
+        label="Type the organization's name to confirm",
+        max_length=Organization._meta.get_field("name").max_length,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
 class RoleChoiceMixin:
     def _limit_roles(self, actor: Membership) -> None:
         allowed = permissions.assignable_roles(actor)

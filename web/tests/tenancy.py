@@ -50,6 +50,8 @@ TENANT_ROUTES: dict[str, Route] = {
     "web:org-settings": Route(
         no_kwargs, Role.ADMIN, lambda o: {"form": "name", "name": "Hijacked"}
     ),
+    "web:org-delete": Route(no_kwargs, Role.OWNER, lambda o: {"confirmation": o.organization.name}),
+    "web:org-restore": Route(no_kwargs, Role.OWNER),
     "web:member-list": Route(no_kwargs),
     "web:member-leave": Route(no_kwargs),
     "web:member-role": Route(

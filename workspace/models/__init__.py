@@ -4,6 +4,7 @@ from .comments import Comment
 from .notifications import Notification, NotificationKind
 from .organizations import (
     INVITATION_TTL,
+    ORGANIZATION_RESTORE_WINDOW,
     Invitation,
     Membership,
     Organization,
@@ -17,6 +18,7 @@ from .tasks import OPEN_STATUSES, Priority, Task, TaskStatus
 __all__ = [
     "INVITATION_TTL",
     "OPEN_STATUSES",
+    "ORGANIZATION_RESTORE_WINDOW",
     "SIGN_IN_ACTIONS",
     "AuditAction",
     "AuditLog",

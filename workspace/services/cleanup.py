@@ -1,4 +1,5 @@
-"""Purging what stayed in the trash past the retention period."""
+"""Purging what stayed in the trash past the retention period, and deleted organizations past
+their restore window."""
 
 from datetime import timedelta
 
@@ -6,7 +7,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from workspace.audit import audit_record
-from workspace.models import AuditAction, Comment, Organization, Project, Task
+from workspace.models import (
+    ORGANIZATION_RESTORE_WINDOW,
+    AuditAction,
+    AuditLog,
+    Comment,
+    CustomField,
+    Invitation,
+    Membership,
+    Notification,
+    Organization,
+    OrganizationSlugAlias,
+    Project,
+    Task,
+)
 
 RETENTION = timedelta(days=90)
 BATCH_SIZE = 500
@@ -53,5 +67,57 @@ def organization_purge_deleted(
             action=AuditAction.PURGED,
             object_repr=f"trash older than {retention.days} days",
             changed_fields={name: [count, 0] for name, count in counts.items() if count},
+        )
+    return counts
+
+
+# Everything an organization owns, children first, so that each batch deletes only its own rows.
+ORGANIZATION_ROWS = (
+    ("comments", Comment),
+    ("tasks", Task),
+    ("custom_fields", CustomField),
+    ("projects", Project),
+    ("invitations", Invitation),
+    ("notifications", Notification),
+    ("audit_entries", AuditLog),
+    ("memberships", Membership),
+    ("former_addresses", OrganizationSlugAlias),
+)
+
+
+def organizations_due_for_purge(*, now=None) -> list[int]:
+    cutoff = (now or timezone.now()) - ORGANIZATION_RESTORE_WINDOW
+    return list(
+        Organization.all_objects.filter(deleted_at__lt=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def organization_purge(*, organization: Organization, batch_size: int = BATCH_SIZE) -> dict:
+    """Hard-delete a deleted organization with every row it owns, in batches (its audit log
+    included: that is what erasure means), and leave one entry outside any organization that
+    says it happened. Refuses an organization that is not deleted or still restorable."""
+    if organization.restorable_until is None or organization.restorable_until > timezone.now():
+        raise ValueError(f"organization {organization.pk} is not due for purging")
+    counts = {}
+    for name, model in ORGANIZATION_ROWS:
+        rows = model._base_manager.filter(organization=organization)
+        purged = 0
+        while ids := list(rows.order_by("pk").values_list("pk", flat=True)[:batch_size]):
+            with transaction.atomic():
+                model._base_manager.filter(pk__in=ids).delete()
+            purged += len(ids)
+        if purged:
+            counts[name] = purged
+    description = f"organization {organization.name} (/o/{organization.slug}/)"
+    with transaction.atomic():
+        Organization.all_objects.filter(pk=organization.pk).delete()
+        audit_record(
+            organization=None,
+            actor=None,
+            action=AuditAction.PURGED,
+            object_repr=description,
+            changed_fields={name: [count, 0] for name, count in counts.items()},
         )
     return counts

@@ -6,11 +6,20 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User
-from workspace import permissions
+from workspace import permissions, signals
 from workspace.audit import audit_record
 from workspace.integrity import unless_taken, with_fresh_value
-from workspace.models import AuditAction, Membership, Organization, OrganizationSlugAlias, Role
+from workspace.models import (
+    ORGANIZATION_RESTORE_WINDOW,
+    AuditAction,
+    Membership,
+    NotificationKind,
+    Organization,
+    OrganizationSlugAlias,
+    Role,
+)
 from workspace.services.members import membership_welcome
+from workspace.services.notifications import announce_after_commit, notification_queue
 from workspace.tenancy import organization_scope
 
 RESERVED_SLUGS = frozenset({"new", "admin", "api", "static", "settings"})
@@ -34,7 +43,7 @@ def slug_is_taken(slug: str, *, organization: Organization | None = None) -> boo
     """A slug is taken by another organization's current slug or one of its former slugs."""
     if slug in RESERVED_SLUGS:
         return True
-    orgs = Organization.objects.filter(slug=slug)
+    orgs = Organization.all_objects.filter(slug=slug)  # a deleted one keeps it until purged
     aliases = OrganizationSlugAlias.objects.filter(slug=slug)
     if organization is not None:
         orgs = orgs.exclude(pk=organization.pk)
@@ -138,3 +147,77 @@ def membership_touch(*, membership: Membership) -> None:
     """Remember when the member last opened this organization (for "last used")."""
     membership.last_visited_at = timezone.now()
     Membership.objects.filter(pk=membership.pk).update(last_visited_at=membership.last_visited_at)
+
+
+def _lock(organization: Organization) -> Organization:
+    """Lock the organization's row and read its deletion state again under the lock."""
+    current = Organization.all_objects.select_for_update().get(pk=organization.pk)
+    organization.deleted_at, organization.deleted_by_id = current.deleted_at, current.deleted_by_id
+    return organization
+
+
+@transaction.atomic
+def organization_delete(
+    *, organization: Organization, actor: Membership, confirmation: str
+) -> None:
+    """Hide the organization at once (every page of it answers 404, except its owners'
+    restore page); the daily job purges it with every row it owns once
+    ``ORGANIZATION_RESTORE_WINDOW`` has passed. Every member is told by e-mail.
+
+    ``confirmation``: the organization's name, typed by the owner."""
+    if not permissions.can_delete_organization(actor):
+        raise PermissionDenied("Only owners can delete the organization.")
+    if " ".join((confirmation or "").split()) != organization.name:
+        raise ValidationError(
+            {"confirmation": f"Type the organization's name exactly as shown: {organization.name}"}
+        )
+    if _lock(organization).deleted_at is not None:
+        return
+    organization.deleted_at = timezone.now()
+    organization.deleted_by = actor.user
+    organization.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    audit_record(
+        organization=organization, actor=actor, action=AuditAction.DELETED, target=organization
+    )
+    stamp = organization.deleted_at.isoformat()
+    notifications = [
+        notification_queue(
+            organization=organization,
+            kind=NotificationKind.ORGANIZATION_DELETED,
+            recipient=membership.user,
+            recipient_email=membership.user.email,
+            subject_id=organization.pk,
+            dedupe_key=f"organization_deleted:{organization.pk}:{stamp}:{membership.user_id}",
+            payload={
+                "deleted_by": actor.user.display_name,
+                "is_owner": membership.is_owner,
+            },
+        )
+        for membership in Membership.objects.filter(organization=organization)
+        .select_related("user")
+        .order_by("pk")
+        if membership.user.is_active
+    ]
+    announce_after_commit(
+        signals.organization_deleted, organization=organization, notifications=notifications
+    )
+
+
+@transaction.atomic
+def organization_restore(*, organization: Organization, actor: Membership) -> None:
+    """Bring a deleted organization back, as it was, within the restore window."""
+    if not permissions.can_delete_organization(actor):
+        raise PermissionDenied("Only owners can restore the organization.")
+    if _lock(organization).deleted_at is None:
+        return
+    if timezone.now() > organization.restorable_until:
+        raise ValidationError(
+            f"{organization.name} was deleted more than {ORGANIZATION_RESTORE_WINDOW.days} days "
+            "ago and can no longer be restored."
+        )
+    organization.deleted_at = None
+    organization.deleted_by = None
+    organization.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    audit_record(
+        organization=organization, actor=actor, action=AuditAction.RESTORED, target=organization
+    )

@@ -91,6 +91,12 @@ REFUSALS = {
     "organization_change_slug by an admin": lambda w: organizations.organization_change_slug(
         organization=w.organization, actor=w.admin, slug="hijacked"
     ),
+    "organization_delete by an admin": lambda w: organizations.organization_delete(
+        organization=w.organization, actor=w.admin, confirmation=w.organization.name
+    ),
+    "organization_restore by an admin": lambda w: organizations.organization_restore(
+        organization=w.organization, actor=w.admin
+    ),
     "membership_change_role by a member": lambda w: members.membership_change_role(
         actor=w.member, membership=w.other_member, role=Role.ADMIN
     ),

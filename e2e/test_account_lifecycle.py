@@ -1,0 +1,64 @@
+"""The account lifecycle in a real browser: deleting and restoring an organization, deleting
+an account, downloading an organization's export."""
+
+import re
+
+from playwright.sync_api import expect
+
+from accounts.tests.factories import DEFAULT_PASSWORD
+from e2e.conftest import sign_in
+from workspace.models import Role
+from workspace.tenancy import organization_scope
+from workspace.tests.factories import MembershipFactory, ProjectFactory, TaskFactory
+
+
+def _acme():
+    owner = MembershipFactory(
+        role=Role.OWNER,
+        organization__name="Acme",
+        organization__slug="acme",
+        user__name="Olivia Owner",
+        user__email="olivia@example.com",
+    )
+    member = MembershipFactory(
+        organization=owner.organization, user__name="Mia Member", user__email="mia@example.com"
+    )
+    with organization_scope(owner.organization):
+        project = ProjectFactory(organization=owner.organization, name="Launch", slug="launch")
+        TaskFactory(project=project, title="Write the press release", created_by=owner.user)
+    return owner, member
+
+
+def test_owner_deletes_and_restores_an_organization(live_server, page, browser, mailoutbox):
+    _owner, _member = _acme()
+    sign_in(page, live_server.url, "olivia@example.com", DEFAULT_PASSWORD)
+
+    page.goto(f"{live_server.url}/o/acme/settings/")
+    page.get_by_role("link", name="Delete organization").click()
+    expect(page.get_by_role("heading", name="Delete Acme?")).to_be_visible()
+    page.get_by_label("Type the organization's name to confirm").fill("acme")
+    page.get_by_role("button", name="Delete organization").click()
+    expect(page.get_by_text("Type the organization's name exactly as shown: Acme")).to_be_visible()
+    page.get_by_label("Type the organization's name to confirm").fill("Acme")
+    page.get_by_role("button", name="Delete organization").click()
+
+    expect(page.locator("#toasts")).to_contain_text("Acme was deleted.")
+    expect(page.get_by_role("heading", name="Create an organization")).to_be_visible()
+    assert {m.to[0] for m in mailoutbox} == {"olivia@example.com", "mia@example.com"}
+
+    # The member finds nothing any more.
+    mia = browser.new_context().new_page()
+    sign_in(mia, live_server.url, "mia@example.com", DEFAULT_PASSWORD)
+    mia.goto(f"{live_server.url}/o/acme/tasks/")
+    expect(mia.get_by_role("heading", name="Not found")).to_be_visible()
+
+    # The owner restores it from the organization menu.
+    page.get_by_label("Switch organization").click()
+    page.get_by_role("menuitem", name=re.compile("Restore Acme")).click()
+    expect(page.get_by_role("heading", name="Acme was deleted")).to_be_visible()
+    page.get_by_role("button", name="Restore Acme").click()
+    expect(page.locator("#toasts")).to_contain_text("Acme was restored.")
+    expect(page).to_have_url(re.compile(r"/o/acme/$"))
+
+    mia.goto(f"{live_server.url}/o/acme/tasks/")
+    expect(mia.get_by_label("Title of #1")).to_have_value("Write the press release")
