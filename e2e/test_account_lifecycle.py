@@ -9,7 +9,12 @@ from accounts.tests.factories import DEFAULT_PASSWORD
 from e2e.conftest import sign_in
 from workspace.models import Role
 from workspace.tenancy import organization_scope
-from workspace.tests.factories import MembershipFactory, ProjectFactory, TaskFactory
+from workspace.tests.factories import (
+    CommentFactory,
+    MembershipFactory,
+    ProjectFactory,
+    TaskFactory,
+)
 
 
 def _acme():
@@ -62,3 +67,39 @@ def test_owner_deletes_and_restores_an_organization(live_server, page, browser, 
 
     mia.goto(f"{live_server.url}/o/acme/tasks/")
     expect(mia.get_by_label("Title of #1")).to_have_value("Write the press release")
+
+
+def test_member_deletes_their_account(live_server, page, browser):
+    owner, member = _acme()
+    with organization_scope(owner.organization):
+        task = TaskFactory(
+            project=ProjectFactory(organization=owner.organization), title="Order the stickers"
+        )
+        CommentFactory(task=task, author=member.user, body="Ordered, arriving Friday.")
+    sign_in(page, live_server.url, "mia@example.com", DEFAULT_PASSWORD)
+
+    page.get_by_label("Account menu for Mia Member").click()
+    page.get_by_role("menuitem", name="Profile").click()
+    page.get_by_role("link", name="Delete my account").click()
+    expect(page.get_by_role("heading", name="Delete your account?")).to_be_visible()
+    page.get_by_label("Your password").fill("not my password")
+    page.get_by_role("button", name="Delete my account").click()
+    expect(page.get_by_text("That is not your password.")).to_be_visible()
+    page.get_by_label("Your password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Delete my account").click()
+
+    expect(page.locator("#toasts")).to_contain_text("Your account was deleted. Goodbye!")
+    expect(page).to_have_url(re.compile(r"/accounts/login/$"))
+    page.get_by_label("Email").fill("mia@example.com")
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    expect(page).to_have_url(re.compile(r"/accounts/login/$"))
+
+    # The owner still sees the comment, written by "Deleted user".
+    olivia = browser.new_context().new_page()
+    sign_in(olivia, live_server.url, "olivia@example.com", DEFAULT_PASSWORD)
+    olivia.goto(f"{live_server.url}/o/acme/tasks/{task.number}/")
+    comment = olivia.locator("li", has_text="Ordered, arriving Friday.")
+    expect(comment).to_contain_text("Deleted user")
+    olivia.goto(f"{live_server.url}/o/acme/members/")
+    expect(olivia.get_by_text("Mia Member")).to_have_count(0)

@@ -10,6 +10,7 @@ from workspace.models import Organization
 from workspace.services.cleanup import (
     organization_purge,
     organization_purge_deleted,
+    organization_redact_old_texts,
     organizations_due_for_purge,
 )
 from workspace.tenancy import organization_scope
@@ -24,6 +25,7 @@ def purge_deleted_records() -> dict[str, int]:
     for organization in Organization.objects.order_by("pk").iterator():
         with organization_scope(organization):
             counts = organization_purge_deleted(organization=organization)
+            counts["redacted_texts"] = organization_redact_old_texts(organization=organization)
         for name, count in counts.items():
             totals[name] = totals.get(name, 0) + count
     logger.info("purged soft-deleted rows: %s", totals)

@@ -94,6 +94,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("", organizations.HomeView.as_view(), name="home"),
     path("accounts/profile/", profile.ProfileView.as_view(), name="profile"),
+    path("accounts/delete/", profile.AccountDeleteView.as_view(), name="account-delete"),
     path("orgs/new/", organizations.OrganizationCreateView.as_view(), name="org-create"),
     # Tokens are token_urlsafe(): exactly the slug alphabet.
     path(

@@ -4,6 +4,7 @@ their restore window."""
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from workspace.audit import audit_record
@@ -121,3 +122,31 @@ def organization_purge(*, organization: Organization, batch_size: int = BATCH_SI
             changed_fields={name: [count, 0] for name, count in counts.items()},
         )
     return counts
+
+
+# Long texts the audit log records in full while they can still be restored (comment bodies,
+# descriptions): after the purge window only the field names stay, so that erasing them (a
+# deleted comment purged, a deleted account) really erases them.
+LONG_TEXT_FIELDS = ("body", "description")
+
+
+def organization_redact_old_texts(
+    *, organization: Organization, now=None, retention: timedelta = RETENTION
+) -> int:
+    """Reduce the long texts of entries older than ``retention`` to their field names. Runs in
+    the organization's scope; returns how many entries were redacted."""
+    cutoff = (now or timezone.now()) - retention
+    holding_text = Q()
+    for name in LONG_TEXT_FIELDS:
+        holding_text |= Q(**{f"changed_fields__{name}__isnull": False}) & ~Q(
+            **{f"changed_fields__{name}": None}
+        )
+    entries = AuditLog.objects.filter(organization=organization, created_at__lt=cutoff)
+    redacted = 0
+    for entry in entries.filter(holding_text).only("pk", "changed_fields").iterator():
+        changed = {
+            name: (None if name in LONG_TEXT_FIELDS else values)
+            for name, values in entry.changed_fields.items()
+        }
+        redacted += entries.filter(pk=entry.pk).redact(changed_fields=changed)
+    return redacted
