@@ -2,6 +2,7 @@
 an account, downloading an organization's export."""
 
 import re
+import zipfile
 
 from playwright.sync_api import expect
 
@@ -103,3 +104,27 @@ def test_member_deletes_their_account(live_server, page, browser):
     expect(comment).to_contain_text("Deleted user")
     olivia.goto(f"{live_server.url}/o/acme/members/")
     expect(olivia.get_by_text("Mia Member")).to_have_count(0)
+
+
+def test_owner_downloads_an_export(live_server, page, settings, tmp_path):
+    settings.TANDEM_EXPORT_ROOT = tmp_path / "exports"
+    _acme()
+    sign_in(page, live_server.url, "olivia@example.com", DEFAULT_PASSWORD)
+
+    page.goto(f"{live_server.url}/o/acme/settings/")
+    page.get_by_role("link", name="Export the organization").click()
+    expect(page.get_by_role("heading", name="Export Acme")).to_be_visible()
+    page.get_by_role("button", name="Create export").click()
+    expect(page.locator("#toasts")).to_contain_text("Your export is being prepared.")
+    row = page.get_by_test_id("export").first
+    expect(row).to_contain_text("Ready")
+
+    with page.expect_download() as download_info:
+        row.get_by_role("link", name="Download").click()
+    download = download_info.value
+    assert re.fullmatch(r"acme-export-\d{8}-\d{4}\.zip", download.suggested_filename)
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    with zipfile.ZipFile(saved) as archive:
+        assert "Write the press release" in archive.read("tasks.json").decode()
+        assert "olivia@example.com" in archive.read("members.csv").decode()

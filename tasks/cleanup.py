@@ -25,7 +25,9 @@ def purge_deleted_records() -> dict[str, int]:
     for organization in Organization.objects.order_by("pk").iterator():
         with organization_scope(organization):
             counts = organization_purge_deleted(organization=organization)
-            counts["redacted_texts"] = organization_redact_old_texts(organization=organization)
+            redacted = organization_redact_old_texts(organization=organization)
+        if redacted:
+            counts["redacted_texts"] = redacted
         for name, count in counts.items():
             totals[name] = totals.get(name, 0) + count
     logger.info("purged soft-deleted rows: %s", totals)

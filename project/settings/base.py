@@ -221,6 +221,12 @@ STORAGES = {
     },
 }
 
+# Uploaded and generated files. Organization exports (zip files an owner downloads through a
+# signed link that expires after TANDEM_EXPORT_LINK_HOURS) are written under TANDEM_EXPORT_ROOT.
+MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "media")))
+TANDEM_EXPORT_ROOT = Path(env.str("TANDEM_EXPORT_ROOT", default=str(MEDIA_ROOT / "exports")))
+TANDEM_EXPORT_LINK_HOURS = env.int("TANDEM_EXPORT_LINK_HOURS", default=24)
+
 # --- Front end ----------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "tailwind"
 CRISPY_TEMPLATE_PACK = "tailwind"

@@ -16,6 +16,7 @@ from huey.exceptions import TaskLockedException
 from tasks.billing import sync_all_billing, sync_billing_status
 from tasks.cleanup import purge_deleted_organizations, purge_deleted_records
 from tasks.digests import schedule_weekly_digests, send_weekly_digest
+from tasks.exports import sweep_exports
 from tasks.notifications import deliver_notification, deliver_pending_notifications
 from workspace.tests.factories import OrganizationFactory
 
@@ -105,6 +106,18 @@ def test_deleted_organizations_are_purged_daily_at_2_30_utc(moment, expected):
     assert runs_at(purge_deleted_organizations, moment) is expected
 
 
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (MONDAY.replace(hour=0, minute=15), True),
+        (TUESDAY.replace(hour=13, minute=15), True),
+        (TUESDAY.replace(hour=13, minute=16), False),
+    ],
+)
+def test_exports_are_swept_hourly_at_a_quarter_past(moment, expected):
+    assert runs_at(sweep_exports, moment) is expected
+
+
 def periodic_names(moment: datetime) -> set[str]:
     return {
         task.name for task in HUEY.read_periodic(moment) if task.__module__.startswith("tasks.")
@@ -143,6 +156,7 @@ PERIODIC_LOCKS = [
     (schedule_weekly_digests, "schedule-weekly-digests"),
     (purge_deleted_records, "purge-deleted-records"),
     (purge_deleted_organizations, "purge-deleted-organizations"),
+    (sweep_exports, "sweep-exports"),
     (sync_all_billing, "sync-all-billing"),
 ]
 
@@ -214,6 +228,9 @@ JOBS = {
     "tasks.digests.schedule_weekly_digests",
     "tasks.digests.send_weekly_digest",
     "tasks.cleanup.purge_deleted_records",
+    "tasks.cleanup.purge_deleted_organizations",
+    "tasks.exports.build_organization_export",
+    "tasks.exports.sweep_exports",
     "tasks.billing.sync_billing_status",
     "tasks.billing.sync_all_billing",
 }
@@ -245,7 +262,8 @@ def test_the_consumer_process_registers_every_job_at_startup():
         "print(json.dumps({"
         "'jobs': sorted(HUEY._registry._registry),"
         "'receivers': {name: len(getattr(signals, name).receivers) for name in"
-        " ('task_completed', 'member_joined', 'invitation_sent', 'billing_changed')}}))"
+        " ('task_completed', 'member_joined', 'invitation_sent', 'billing_changed',"
+        " 'organization_deleted', 'export_requested')}}))"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "project.settings.test"}
     result = subprocess.run(
@@ -264,4 +282,6 @@ def test_the_consumer_process_registers_every_job_at_startup():
         "member_joined": 1,
         "invitation_sent": 1,
         "billing_changed": 1,
+        "organization_deleted": 1,
+        "export_requested": 1,
     }

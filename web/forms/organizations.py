@@ -45,6 +45,14 @@ class OrganizationDeleteForm(forms.Form):
     )
 
 
+class OrganizationImportForm(forms.Form):
+    archive = forms.FileField(
+        label="Export file",
+        help_text="The .zip file an owner downloaded from an organization's export page.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".zip,application/zip"}),
+    )
+
+
 class RoleChoiceMixin:
     def _limit_roles(self, actor: Membership) -> None:
         allowed = permissions.assignable_roles(actor)

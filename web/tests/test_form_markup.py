@@ -52,6 +52,7 @@ FORMS = {
     "web.forms.organizations.OrganizationNameForm": lambda m: {},
     "web.forms.organizations.OrganizationSlugForm": lambda m: {},
     "web.forms.organizations.OrganizationDeleteForm": lambda m: {},
+    "web.forms.organizations.OrganizationImportForm": lambda m: {},
     "web.forms.organizations.InvitationForm": lambda m: {"actor": m},
     "web.forms.organizations.MemberRoleForm": lambda m: {"actor": m},
     "web.forms.projects.ProjectForm": lambda m: {"organization": m.organization, "members": []},

@@ -1,6 +1,7 @@
 from .audit import SIGN_IN_ACTIONS, AuditAction, AuditLog
 from .base import SoftDeleteModel, TenantModel, TimeStampedModel, tenant_manager
 from .comments import Comment
+from .exports import ExportStatus, OrganizationExport
 from .notifications import Notification, NotificationKind
 from .organizations import (
     INVITATION_TTL,
@@ -24,12 +25,14 @@ __all__ = [
     "AuditLog",
     "Comment",
     "CustomField",
+    "ExportStatus",
     "FieldType",
     "Invitation",
     "Membership",
     "Notification",
     "NotificationKind",
     "Organization",
+    "OrganizationExport",
     "OrganizationSlugAlias",
     "Plan",
     "Priority",

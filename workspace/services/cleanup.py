@@ -18,10 +18,12 @@ from workspace.models import (
     Membership,
     Notification,
     Organization,
+    OrganizationExport,
     OrganizationSlugAlias,
     Project,
     Task,
 )
+from workspace.services.exports import export_delete_file
 
 RETENTION = timedelta(days=90)
 BATCH_SIZE = 500
@@ -77,6 +79,7 @@ ORGANIZATION_ROWS = (
     ("comments", Comment),
     ("tasks", Task),
     ("custom_fields", CustomField),
+    ("exports", OrganizationExport),
     ("projects", Project),
     ("invitations", Invitation),
     ("notifications", Notification),
@@ -101,6 +104,8 @@ def organization_purge(*, organization: Organization, batch_size: int = BATCH_SI
     says it happened. Refuses an organization that is not deleted or still restorable."""
     if organization.restorable_until is None or organization.restorable_until > timezone.now():
         raise ValueError(f"organization {organization.pk} is not due for purging")
+    for export in OrganizationExport._base_manager.filter(organization=organization):
+        export_delete_file(export)
     counts = {}
     for name, model in ORGANIZATION_ROWS:
         rows = model._base_manager.filter(organization=organization)

@@ -62,7 +62,7 @@ def _unique_slug(name: str) -> str:
     return slug
 
 
-def _insert_with_fresh_slug(name: str) -> Organization:
+def insert_with_fresh_slug(name: str) -> Organization:
     """An organization of the same name created at the same moment may take the slug first."""
     organization = Organization(name=name, slug=_unique_slug(name))
     with unless_taken(lambda: slug_is_taken(organization.slug)):
@@ -73,7 +73,7 @@ def _insert_with_fresh_slug(name: str) -> Organization:
 @transaction.atomic
 def organization_create(*, name: str, owner: User) -> Organization:
     organization = with_fresh_value(
-        lambda: _insert_with_fresh_slug(name),
+        lambda: insert_with_fresh_slug(name),
         ValidationError({"name": "Organizations with this name are being created: retry."}),
     )
     with organization_scope(organization):

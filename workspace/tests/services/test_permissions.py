@@ -19,11 +19,20 @@ from workspace.models import (
     Invitation,
     Membership,
     Organization,
+    OrganizationExport,
     Project,
     Role,
     Task,
 )
-from workspace.services import comments, invitations, members, organizations, projects, tasks
+from workspace.services import (
+    comments,
+    exports,
+    invitations,
+    members,
+    organizations,
+    projects,
+    tasks,
+)
 from workspace.tests.factories import (
     CommentFactory,
     CustomFieldFactory,
@@ -97,6 +106,9 @@ REFUSALS = {
     "organization_restore by an admin": lambda w: organizations.organization_restore(
         organization=w.organization, actor=w.admin
     ),
+    "export_request by an admin": lambda w: exports.export_request(
+        organization=w.organization, actor=w.admin
+    ),
     "membership_change_role by a member": lambda w: members.membership_change_role(
         actor=w.member, membership=w.other_member, role=Role.ADMIN
     ),
@@ -164,7 +176,17 @@ REFUSALS = {
 
 
 def snapshot() -> dict:
-    models = (Organization, Membership, Invitation, Project, CustomField, Task, Comment, AuditLog)
+    models = (
+        Organization,
+        Membership,
+        Invitation,
+        Project,
+        CustomField,
+        Task,
+        Comment,
+        AuditLog,
+        OrganizationExport,
+    )
     return {model.__name__: list(model._base_manager.order_by("pk").values()) for model in models}
 
 
