@@ -49,7 +49,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text="Monday summary of each organization you administer.",
     )
     # The person deleted their account: the row stays (what they wrote still points at it) with
-    # every personal detail erased.
+    # every personal detail erased, named "Deleted user".
     erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = UserManager()
@@ -69,8 +69,6 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def display_name(self) -> str:
-        """The name people see: the display name, or the e-mail's local part before one is set;
-        "Deleted user" once the account was deleted."""
-        if self.erased_at is not None:
-            return ERASED_NAME
+        """The name people see: the display name, or the e-mail's local part before one is set.
+        (A deleted account is named ``ERASED_NAME``: see accounts.services.user_erase.)"""
         return self.name or self.email.split("@", 1)[0]

@@ -6,7 +6,7 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
-from .models import User
+from .models import ERASED_NAME, User
 from .unsubscribe import KINDS
 
 
@@ -36,7 +36,7 @@ def user_erase(*, user: User) -> User:
     """Erase the person from their account: name, e-mail address (and its allauth rows),
     password, preferences, sessions. The row stays for what points at it ("Deleted user")."""
     EmailAddress.objects.filter(user=user).delete()
-    user.name = ""
+    user.name = ERASED_NAME
     user.email = erased_email(user)
     user.set_unusable_password()
     user.is_active = False

@@ -66,6 +66,7 @@ def test_owners_export_and_download_the_zip(login, owner, organization, content,
     assert "Download" in page
     assert download.status_code == 200
     assert download["Content-Type"] == "application/zip"
+    assert download["Cache-Control"] == "private, no-store"
     assert download["Content-Disposition"].startswith('attachment; filename="acme-export-')
     archive = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content)))
     assert "tasks.json" in archive.namelist()

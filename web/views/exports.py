@@ -83,12 +83,14 @@ class OrganizationExportDownloadView(OrganizationOwnerMixin, View):
         if export.expires_at <= timezone.now() or not path.exists():
             return error_response(request, 410, EXPIRED)
         stamp = timezone.localtime(export.finished_at).strftime("%Y%m%d-%H%M")
-        return FileResponse(
+        response = FileResponse(
             path.open("rb"),
             as_attachment=True,
             filename=f"{self.organization.slug}-export-{stamp}.zip",
             content_type="application/zip",
         )
+        response["Cache-Control"] = "private, no-store"  # the whole organization: never cached
+        return response
 
 
 class OrganizationImportView(LoginRequiredMixin, FormView):

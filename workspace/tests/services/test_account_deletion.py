@@ -113,7 +113,7 @@ def test_personal_data_is_erased(ada, organization):
 
     user.refresh_from_db()
     assert user.display_name == "Deleted user"
-    assert user.name == ""
+    assert user.name == "Deleted user"
     assert user.email == f"deleted-{user.pk}@erased.invalid"
     assert not user.is_active
     assert not user.has_usable_password()
