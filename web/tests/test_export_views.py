@@ -14,7 +14,7 @@ from django.utils import timezone
 from workspace.models import ExportStatus, Organization, OrganizationExport
 from workspace.services.exports import download_token, export_path
 from workspace.tenancy import organization_scope
-from workspace.tests.factories import ProjectFactory, TaskFactory
+from workspace.tests.factories import MembershipFactory, ProjectFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +150,29 @@ def test_a_file_that_is_not_an_export_is_refused_with_the_form(login, owner):
     assert response.status_code == 422
     assert "This is not a zip file." in response.content.decode()
     assert Organization.objects.count() == 1
+
+
+def test_the_export_page_query_count_does_not_grow_with_exports(
+    login, owner, organization, django_assert_max_num_queries
+):
+    client = login(owner)
+    client.get(EXPORT)
+
+    def make(count):
+        with organization_scope(organization):
+            for _ in range(count):
+                OrganizationExport.objects.create(
+                    organization=organization,
+                    requested_by=MembershipFactory(organization=organization).user,
+                    status=ExportStatus.DONE,
+                    file_name="x.zip",
+                    finished_at=timezone.now(),
+                    expires_at=timezone.now() + timedelta(hours=1),
+                )
+
+    make(2)
+    with django_assert_max_num_queries(20) as few:
+        assert client.get(EXPORT).content.decode().count('data-testid="export"') == 2
+    make(6)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(EXPORT).content.decode().count('data-testid="export"') == 8

@@ -1,7 +1,11 @@
 """Deleting and restoring an organization through its pages; what members see meanwhile."""
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from workspace.models import Organization, Role
 from workspace.tenancy import organization_scope
@@ -91,3 +95,17 @@ def test_a_member_of_a_deleted_organization_is_not_told_it_exists(login, owner, 
     as_outsider = login(outsider).get(restore_url())
 
     assert as_member.status_code == as_outsider.status_code == 404
+
+
+def test_past_the_window_the_restore_page_says_it_is_too_late(login, owner):
+    client = login(owner)
+    client.post(delete_url(), {"confirmation": "Acme"})
+
+    with time_machine.travel(timezone.now() + timedelta(days=31)):
+        page = client.get(restore_url()).content.decode()
+        refused = client.post(restore_url(), follow=True)
+
+    assert "It can no longer be restored" in page
+    assert "Restore Acme</button>" not in page
+    assert "can no longer be restored" in refused.content.decode()
+    assert Organization.all_objects.get(slug="acme").is_deleted
