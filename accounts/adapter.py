@@ -1,15 +1,34 @@
+from dataclasses import dataclass
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from allauth.core.exceptions import ImmediateHttpResponse
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 
 SIGN_IN_LOCKOUT_SECONDS = 15 * 60
+PRODUCT_NAME = "Tandem"
 
 VERIFIED_EMAIL_SESSION_KEY = "account_verified_email"  # allauth's own key
 
 
+@dataclass(frozen=True)
+class ProductSite:
+    """What allauth's e-mails call "the site" (``current_site``): without django.contrib.sites
+    it is the request's host ("Hello from 127.0.0.1:8000!"); ours names the product."""
+
+    name: str
+    domain: str
+
+
 class AccountAdapter(DefaultAccountAdapter):
     """Allauth glue."""
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        request = allauth_context.request
+        domain = request.get_host() if request is not None else ""
+        site = ProductSite(name=PRODUCT_NAME, domain=domain)
+        super().send_mail(template_prefix, email, {"current_site": site, **context})
 
     def save_user(self, request, user, form, commit=True):
         """Store the display name given at sign-up.

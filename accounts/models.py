@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+ERASED_NAME = "Deleted user"
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -46,6 +48,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=True,
         help_text="Monday summary of each organization you administer.",
     )
+    # The person deleted their account: the row stays (what they wrote still points at it) with
+    # every personal detail erased, named "Deleted user".
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -64,7 +69,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def display_name(self) -> str:
-        """The name people see: the display name, or the e-mail's local part before one is set."""
+        """The name people see: the display name, or the e-mail's local part before one is set.
+        (A deleted account is named ``ERASED_NAME``: see accounts.services.user_erase.)"""
         return self.name or self.email.split("@", 1)[0]
 
     @property

@@ -1,10 +1,56 @@
 """Writes to accounts. Views call these; they never save users themselves."""
 
 from allauth.account.models import EmailAddress
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.utils import timezone
 
-from .models import User
+from .models import ERASED_NAME, User
 from .unsubscribe import KINDS
+
+
+def erased_email(user: User) -> str:
+    """The placeholder address of a deleted account (``.invalid`` never receives mail)."""
+    return f"deleted-{user.pk}@erased.invalid"
+
+
+def user_sessions_end(*, user: User) -> int:
+    """Delete every session of the user (signed in on other devices too), from the database and
+    the cache. Sessions are not indexed by user: each live one is decoded."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.get_decoded().get(SESSION_KEY) == str(user.pk):
+            store(session_key=session.session_key).delete()
+            ended += 1
+    return ended
+
+
+@transaction.atomic
+def user_erase(*, user: User) -> User:
+    """Erase the person from their account: name, e-mail address (and its allauth rows),
+    password, preferences, sessions. The row stays for what points at it ("Deleted user")."""
+    EmailAddress.objects.filter(user=user).delete()
+    user.name = ERASED_NAME
+    user.email = erased_email(user)
+    user.set_unusable_password()
+    user.is_active = False
+    user.is_staff = False
+    user.is_superuser = False
+    user.notify_by_email = False
+    user.receive_digest = False
+    user.last_login = None
+    user.erased_at = timezone.now()
+    user.save()
+    user.groups.clear()
+    user.user_permissions.clear()
+    user_sessions_end(user=user)
+    return user
 
 
 @transaction.atomic

@@ -27,7 +27,9 @@ def schedule_weekly_digests() -> int:
 def send_weekly_digest(organization_id: int, period_end: str) -> dict[str, int]:
     """Queue one digest per admin and owner (once per week, however often this runs), then
     deliver them."""
-    organization = Organization.objects.get(pk=organization_id)
+    organization = Organization.objects.filter(pk=organization_id).first()
+    if organization is None:  # deleted since it was scheduled
+        return {}
     with organization_scope(organization):
         notifications = digest_queue(
             organization=organization, period_end=date.fromisoformat(period_end)

@@ -3,6 +3,7 @@
 from django.dispatch import receiver
 
 from tasks.billing import sync_billing_status
+from tasks.exports import build_organization_export
 from tasks.notifications import deliver_notification
 from tasks.queue import enqueue_safely
 from workspace import signals
@@ -11,6 +12,7 @@ from workspace import signals
 @receiver(signals.task_completed, dispatch_uid="jobs.task_completed")
 @receiver(signals.member_joined, dispatch_uid="jobs.member_joined")
 @receiver(signals.invitation_sent, dispatch_uid="jobs.invitation_sent")
+@receiver(signals.organization_deleted, dispatch_uid="jobs.organization_deleted")
 def queue_notifications(sender, organization_id, notification_ids, **kwargs):
     for notification_id in notification_ids:
         enqueue_safely(deliver_notification, organization_id, notification_id)
@@ -19,3 +21,8 @@ def queue_notifications(sender, organization_id, notification_ids, **kwargs):
 @receiver(signals.billing_changed, dispatch_uid="jobs.billing_changed")
 def queue_billing_sync(sender, organization_id, **kwargs):
     enqueue_safely(sync_billing_status, organization_id)
+
+
+@receiver(signals.export_requested, dispatch_uid="jobs.export_requested")
+def queue_export(sender, organization_id, export_id, **kwargs):
+    enqueue_safely(build_organization_export, organization_id, export_id)

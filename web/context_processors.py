@@ -35,6 +35,7 @@ def organizations(request):
     if user is None or not user.is_authenticated:
         return {}
     in_organization = getattr(request, "membership", None) is not None
+    switcher = SimpleLazyObject(lambda: selectors.organization_switcher(user=user))
     return {
         "organization": getattr(request, "organization", None),
         "membership": getattr(request, "membership", None),
@@ -42,7 +43,7 @@ def organizations(request):
         "organization_nav": (
             SimpleLazyObject(lambda: _organization_nav(request)) if in_organization else []
         ),
-        "my_organizations": SimpleLazyObject(
-            lambda: list(selectors.organization_list_for_user(user=user))
-        ),
+        "my_organizations": SimpleLazyObject(lambda: switcher["live"]),
+        # Deleted organizations the user owns, still restorable (same query).
+        "deleted_organizations": SimpleLazyObject(lambda: switcher["deleted"]),
     }

@@ -125,7 +125,17 @@ class OrganizationMiddleware:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
 
-        membership = selectors.membership_resolve(slug=slug, user=request.user)
+        # A deleted organization 404s for everybody, except on its owners' restore page.
+        restoring = match.view_name == "web:org-restore"
+        membership = selectors.membership_resolve(
+            slug=slug, user=request.user, include_deleted=restoring
+        )
+        if (
+            membership is not None
+            and membership.organization.is_deleted
+            and not membership.is_owner
+        ):
+            raise Http404("No organization found.")
         if membership is None:
             moved_to = selectors.organization_by_former_slug(slug=slug, user=request.user)
             if moved_to is None:

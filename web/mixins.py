@@ -12,11 +12,15 @@ class OrganizationMixin(LoginRequiredMixin):
     ``required_role``. ``get_queryset()`` only ever returns the organization's rows."""
 
     required_role = Role.MEMBER
+    # Only the restore page serves a deleted organization (to its owners).
+    serves_deleted_organization = False
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         if getattr(request, "membership", None) is None:
+            raise Http404("No organization found.")
+        if request.organization.is_deleted and not self.serves_deleted_organization:
             raise Http404("No organization found.")
         if not request.membership.has_role(self.required_role):
             raise PermissionDenied(f"This page is for organization {self.required_role}s.")

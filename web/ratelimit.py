@@ -20,23 +20,37 @@ def write_limit(plan: str) -> int:
     return settings.TANDEM_WRITE_LIMITS.get(plan, settings.TANDEM_WRITE_LIMITS[Plan.FREE])
 
 
-def consume_write(*, organization, user, now: float | None = None) -> int | None:
-    """Count one write; return None when allowed, else the seconds until the window resets.
+def _window(now: float | None) -> tuple[float, int]:
+    now = time.time() if now is None else now
+    return now, int(now // WINDOW)
+
+
+def _key(organization, user, window: int) -> str:
+    return f"writes:{organization.pk}:{user.pk}:{window}"
+
+
+def write_retry_after(*, organization, user, now: float | None = None) -> int | None:
+    """None while the member may still write in this window, else the seconds until it
+    resets. Counts nothing: only accepted writes are counted (``count_write``).
 
     A fixed hourly window per user and organization. When the cache is down the write is
-    allowed (and logged): limits protect the service, they must not take it down."""
-    now = time.time() if now is None else now
-    window = int(now // WINDOW)
-    key = f"writes:{organization.pk}:{user.pk}:{window}"
-    try:
-        cache.add(key, 0, timeout=WINDOW + 60)
-        count = cache.incr(key)
-    except ValueError:
-        logger.error("write limit not enforced: the cache is unavailable")
-        return None
-    if count <= write_limit(organization.plan):
+    allowed: limits protect the service, they must not take it down."""
+    now, window = _window(now)
+    count = cache.get(_key(organization, user, window), 0)
+    if count < write_limit(organization.plan):
         return None
     return max(1, math.ceil((window + 1) * WINDOW - now))
+
+
+def count_write(*, organization, user, now: float | None = None) -> None:
+    """Count one accepted write against the member's hourly limit."""
+    _now, window = _window(now)
+    key = _key(organization, user, window)
+    try:
+        cache.add(key, 0, timeout=WINDOW + 60)
+        cache.incr(key)
+    except ValueError:
+        logger.error("write limit not enforced: the cache is unavailable")
 
 
 def limit_message(*, organization, retry_after: int) -> str:
@@ -59,15 +73,27 @@ def limited_response(request, *, organization, retry_after: int):
 
 
 class WriteLimitMixin:
-    """For views whose POSTs write tasks or comments: refuse past the plan's hourly limit.
+    """For views whose POSTs write tasks or comments: past the plan's hourly limit a POST is
+    refused before the view runs. Only accepted writes count: the view calls
+    ``self.count_write()`` once its service call succeeded, so an invalid form, a conflict or a
+    refused permission costs nothing.
+
+    Two requests checked at the same moment may both pass the check just below the limit: the
+    limit can be exceeded by the number of a member's concurrent requests, never more.
 
     A view answers a refused write with ``write_limited`` (by default an error page, or a toast
     for htmx); views whose users typed something override it to show their form again."""
 
+    _write_limited = False
+    _write_counted = False
+
     def dispatch(self, request, *args, **kwargs):
         organization = getattr(request, "organization", None)
-        if request.method == "POST" and organization is not None and request.user.is_authenticated:
-            retry_after = consume_write(organization=organization, user=request.user)
+        self._write_limited = (
+            request.method == "POST" and organization is not None and request.user.is_authenticated
+        )
+        if self._write_limited:
+            retry_after = write_retry_after(organization=organization, user=request.user)
             if retry_after is not None:
                 self.limit_retry_after = retry_after
                 return self.write_limited(request, *args, **kwargs)
@@ -86,3 +112,9 @@ class WriteLimitMixin:
     def with_retry_after(self, response):
         response["Retry-After"] = str(self.limit_retry_after)
         return response
+
+    def count_write(self) -> None:
+        """The write was accepted: count it (once per request)."""
+        if self._write_limited and not self._write_counted:
+            count_write(organization=self.request.organization, user=self.request.user)
+            self._write_counted = True

@@ -6,6 +6,7 @@ from web.views import (
     bench,
     billing,
     comments,
+    exports,
     health,
     invitations,
     members,
@@ -48,6 +49,14 @@ project_patterns = [
 organization_patterns = [
     path("", organizations.OrganizationHomeView.as_view(), name="org-home"),
     path("settings/", organizations.OrganizationSettingsView.as_view(), name="org-settings"),
+    path("settings/delete/", organizations.OrganizationDeleteView.as_view(), name="org-delete"),
+    path("settings/export/", exports.OrganizationExportView.as_view(), name="org-export"),
+    path(
+        "settings/export/<str:token>/",
+        exports.OrganizationExportDownloadView.as_view(),
+        name="org-export-download",
+    ),
+    path("restore/", organizations.OrganizationRestoreView.as_view(), name="org-restore"),
     path("tasks/", tasks.TaskListView.as_view(), name="task-list"),
     path(
         "tasks/mine/",
@@ -98,7 +107,9 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("", organizations.HomeView.as_view(), name="home"),
     path("accounts/profile/", profile.ProfileView.as_view(), name="profile"),
+    path("accounts/delete/", profile.AccountDeleteView.as_view(), name="account-delete"),
     path("orgs/new/", organizations.OrganizationCreateView.as_view(), name="org-create"),
+    path("orgs/import/", exports.OrganizationImportView.as_view(), name="org-import"),
     # Tokens are token_urlsafe(): exactly the slug alphabet.
     path(
         "invitations/<slug:token>/", invitations.InvitationAcceptView.as_view(), name="invitation"

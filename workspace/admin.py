@@ -13,10 +13,13 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "plan", "created_at"]
+    list_display = ["name", "slug", "plan", "created_at", "deleted_at"]
     list_filter = ["plan"]
     search_fields = ["name", "slug"]
     inlines = [MembershipInline]
+
+    def get_queryset(self, request):
+        return Organization.all_objects.all()  # deleted ones too, until they are purged
 
 
 @admin.register(OrganizationSlugAlias)

@@ -101,3 +101,34 @@ def audit_record(
         ip_address=origin.get("ip_address"),
         user_agent=origin.get("user_agent", ""),
     )
+
+
+def audit_record_many(
+    *,
+    organization: Organization,
+    actor: User | Membership | None,
+    action: AuditAction,
+    targets: list[models.Model],
+    changed_fields: dict | None = None,
+) -> list[AuditLog]:
+    """The same entry for each of ``targets``, inserted in one query (a member's removal
+    unassigning their tasks)."""
+    if isinstance(actor, Membership):
+        actor = actor.user
+    origin = _origin.get() or {}
+    return AuditLog.objects.bulk_create(
+        [
+            AuditLog(
+                organization=organization,
+                actor=actor,
+                action=action,
+                content_type=ContentType.objects.get_for_model(target),
+                object_id=target.pk,
+                object_repr=label(target)[:REPR_MAX],
+                changed_fields=changed_fields or {},
+                ip_address=origin.get("ip_address"),
+                user_agent=origin.get("user_agent", ""),
+            )
+            for target in targets
+        ]
+    )

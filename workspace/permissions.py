@@ -21,6 +21,12 @@ def can_manage_members(actor: Membership) -> bool:
     return actor.is_admin
 
 
+def can_manage_invitation(actor: Membership, invitation) -> bool:
+    """Resend or revoke: only an invitation the actor could have sent (admins do not revive or
+    cancel an owner's invitation)."""
+    return can_manage_members(actor) and Role(invitation.role) in assignable_roles(actor)
+
+
 def can_change_role(actor: Membership, target: Membership) -> bool:
     """Admins manage members and admins; only owners touch owners."""
     return actor.is_admin and (actor.is_owner or target.role != Role.OWNER)
@@ -36,6 +42,11 @@ def can_rename_organization(actor: Membership) -> bool:
 
 
 def can_change_slug(actor: Membership) -> bool:
+    return actor.is_owner
+
+
+def can_delete_organization(actor: Membership) -> bool:
+    """Delete, restore and export the whole organization."""
     return actor.is_owner
 
 

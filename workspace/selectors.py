@@ -11,6 +11,7 @@ from accounts.models import User
 from workspace import revisions
 from workspace.models import (
     OPEN_STATUSES,
+    ORGANIZATION_RESTORE_WINDOW,
     ROW_VALUES,
     SIGN_IN_ACTIONS,
     AuditAction,
@@ -36,6 +37,26 @@ def organization_list_for_user(*, user: User) -> QuerySet[Organization]:
     )
 
 
+def organization_switcher(*, user: User) -> dict[str, list[Organization]]:
+    """What the switcher lists, in one query: the user's organizations (``live``) and those
+    they own that were deleted and can still be restored (``deleted``)."""
+    restorable = Q(
+        deleted_at__gt=timezone.now() - ORGANIZATION_RESTORE_WINDOW, memberships__role=Role.OWNER
+    )
+    # One filter() call: the membership conditions apply to the same (the user's) membership.
+    organizations = (
+        Organization.all_objects.filter(
+            Q(memberships__user=user) & (Q(deleted_at__isnull=True) | restorable)
+        )
+        .annotate(my_role=F("memberships__role"))
+        .order_by("name", "pk")
+    )
+    found = {"live": [], "deleted": []}
+    for organization in organizations:
+        found["deleted" if organization.is_deleted else "live"].append(organization)
+    return found
+
+
 def last_used_organization(*, user: User) -> Organization | None:
     return (
         organization_list_for_user(user=user)
@@ -44,15 +65,19 @@ def last_used_organization(*, user: User) -> Organization | None:
     )
 
 
-def membership_resolve(*, slug: str, user: User) -> Membership | None:
+def membership_resolve(
+    *, slug: str, user: User, include_deleted: bool = False
+) -> Membership | None:
     """The user's membership in the organization with this slug (its ``organization`` loaded),
-    or None: whether the organization does not exist or the user is not in it."""
+    or None: whether the organization does not exist or the user is not in it. A deleted
+    organization is found only with ``include_deleted`` (its owners' restore page)."""
     with all_tenants():  # the organization is what this finds out
-        membership = (
-            Membership.objects.select_related("organization")
-            .filter(organization__slug=slug, user=user)
-            .first()
+        memberships = Membership.objects.select_related("organization").filter(
+            organization__slug=slug, user=user
         )
+        if not include_deleted:
+            memberships = memberships.filter(organization__deleted_at__isnull=True)
+        membership = memberships.first()
     if membership is not None:
         membership.user = user  # the same row: no second query when read
     return membership
@@ -64,11 +89,12 @@ def organization_by_former_slug(*, slug: str, user: User) -> Organization | None
 
 
 def invitation_by_token(*, token: str) -> Invitation | None:
-    """Invitation links are the one way in from outside any organization."""
+    """Invitation links are the one way in from outside any organization (not into a deleted
+    one)."""
     with all_tenants():
         return (
             Invitation.objects.select_related("organization", "invited_by")
-            .filter(token=token)
+            .filter(token=token, organization__deleted_at__isnull=True)
             .first()
         )
 
@@ -77,9 +103,22 @@ def pending_invitations_for_user(*, user: User) -> list[Invitation]:
     with all_tenants():
         return list(
             Invitation.objects.pending()
-            .filter(email__iexact=user.email)
+            .filter(email__iexact=user.email, organization__deleted_at__isnull=True)
             .select_related("organization", "invited_by")
         )
+
+
+def deleted_organizations_for_owner(*, user: User) -> list[Organization]:
+    """Deleted organizations the user owns and can still restore, soonest purge first."""
+    return list(
+        Organization.all_objects.deleted()
+        .filter(
+            memberships__user=user,
+            memberships__role=Role.OWNER,
+            deleted_at__gt=timezone.now() - ORGANIZATION_RESTORE_WINDOW,
+        )
+        .order_by("deleted_at")
+    )
 
 
 def member_list(*, organization: Organization) -> QuerySet[Membership]:
@@ -91,6 +130,21 @@ def member_list(*, organization: Organization) -> QuerySet[Membership]:
         Membership.objects.filter(organization=organization)
         .select_related("user")
         .order_by(rank, Lower("user__name"), "user__email")
+    )
+
+
+def assigned_task_count(*, membership: Membership) -> int:
+    """Live tasks assigned to the member (what removing them would unassign)."""
+    return Task.objects.filter(organization=membership.organization_id, assignee=membership).count()
+
+
+def is_sole_owner(*, membership: Membership) -> bool:
+    return (
+        membership.is_owner
+        and not Membership.objects.filter(organization=membership.organization_id)
+        .owners()
+        .exclude(pk=membership.pk)
+        .exists()
     )
 
 

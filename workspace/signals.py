@@ -12,5 +12,9 @@ task_completed = Signal()
 member_joined = Signal()
 # kwargs: organization_id, invitation_id, notification_ids
 invitation_sent = Signal()
+# kwargs: organization_id, notification_ids — an owner deleted the organization (members are told).
+organization_deleted = Signal()
+# kwargs: organization_id, export_id — an owner asked for an export (a job builds it).
+export_requested = Signal()
 # kwargs: organization_id — Stripe reported a change to the organization's subscription.
 billing_changed = Signal()

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
@@ -135,3 +136,42 @@ def test_sign_out_ends_the_session(user_client):
 
     assert response.status_code == 302
     assert "_auth_user_id" not in user_client.session
+
+
+def test_confirming_right_after_sign_up_signs_the_new_user_in(client, mailoutbox):
+    _sign_up(client)
+    link = _link_in(mailoutbox[0], "/accounts/confirm-email/")
+
+    response = client.post(link, follow=True)
+
+    user = User.objects.get(email="grace@example.com")
+    assert int(client.session["_auth_user_id"]) == user.pk
+    assert response.redirect_chain[-1][0] == reverse("web:org-create")
+    assert "Grace Hopper" in response.content.decode()
+
+
+def test_confirming_from_another_browser_still_asks_to_sign_in(client, mailoutbox):
+    """allauth signs in on confirmation only in the session that signed up: a link opened
+    elsewhere (or leaked) confirms the address but is no way into the account."""
+    _sign_up(client)
+    link = _link_in(mailoutbox[0], "/accounts/confirm-email/")
+    elsewhere = Client()
+
+    response = elsewhere.post(link)
+
+    assert EmailAddress.objects.get(email="grace@example.com").verified
+    assert "_auth_user_id" not in elsewhere.session
+    assert response["Location"] == reverse("account_login")
+
+
+def test_account_emails_name_the_product_not_the_host(client, mailoutbox):
+    _sign_up(client)
+    UserFactory(email="ada@example.com")
+    client.post(reverse("account_reset_password"), {"email": "ada@example.com"})
+
+    assert len(mailoutbox) == 2
+    for message in mailoutbox:
+        assert message.body.startswith("Hello from Tandem!")
+        assert "Thank you for using Tandem!" in message.body
+        assert "Hello from testserver" not in message.body
+        assert message.subject.startswith("[Tandem] ")

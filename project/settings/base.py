@@ -185,6 +185,8 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+# Confirming the address right after signing up (same browser session) signs the user in.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
@@ -218,6 +220,12 @@ STORAGES = {
         )
     },
 }
+
+# Uploaded and generated files. Organization exports (zip files an owner downloads through a
+# signed link that expires after TANDEM_EXPORT_LINK_HOURS) are written under TANDEM_EXPORT_ROOT.
+MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "media")))
+TANDEM_EXPORT_ROOT = Path(env.str("TANDEM_EXPORT_ROOT", default=str(MEDIA_ROOT / "exports")))
+TANDEM_EXPORT_LINK_HOURS = env.int("TANDEM_EXPORT_LINK_HOURS", default=24)
 
 # --- Front end ----------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "tailwind"

@@ -1,5 +1,8 @@
 """Test settings: the real services from the environment (``make test`` starts them)."""
 
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -26,3 +29,5 @@ if not env.str("DATABASE_URL", default=""):
 DATABASES["default"].get("OPTIONS", {}).pop("pool", None)  # noqa: F405
 
 ADMIN_URL = "test-admin/"
+# Exports go to a throwaway directory (tests that read them set their own tmp_path).
+TANDEM_EXPORT_ROOT = Path(tempfile.gettempdir()) / "tandem-test-exports"

@@ -209,3 +209,38 @@ def test_a_later_run_purges_what_has_aged_since(organization, trash):
     assert exists(Task, trash.live_task)
     assert exists(Comment, trash.live_comment)
     assert len(purge_entries(organization)) == 2
+
+
+def test_the_daily_job_also_reduces_old_long_texts_to_field_names(organization, caplog):
+    from workspace.audit import audit_record
+
+    with organization_scope(organization):
+        task = TaskFactory(project=ProjectFactory(organization=organization))
+        with time_machine.travel(OLD, tick=False):
+            old = audit_record(
+                organization=organization,
+                actor=None,
+                action=AuditAction.UPDATED,
+                target=task,
+                changed_fields={"description": ["Old plan", "New plan"], "title": ["A", "B"]},
+            )
+        recent = audit_record(
+            organization=organization,
+            actor=None,
+            action=AuditAction.UPDATED,
+            target=task,
+            changed_fields={"description": ["Kept", "For now"]},
+        )
+
+    with caplog.at_level(logging.INFO, logger="tasks.cleanup"):
+        purge_deleted_records.call_local()
+
+    with organization_scope(organization):
+        assert AuditLog.objects.get(pk=old.pk).changed_fields == {
+            "description": None,
+            "title": ["A", "B"],
+        }
+        assert AuditLog.objects.get(pk=recent.pk).changed_fields == {
+            "description": ["Kept", "For now"]
+        }
+    assert "'redacted_texts': 1" in caplog.text

@@ -14,8 +14,9 @@ from huey.contrib.djhuey import HUEY
 from huey.exceptions import TaskLockedException
 
 from tasks.billing import sync_all_billing, sync_billing_status
-from tasks.cleanup import purge_deleted_records
+from tasks.cleanup import purge_deleted_organizations, purge_deleted_records
 from tasks.digests import schedule_weekly_digests, send_weekly_digest
+from tasks.exports import sweep_exports
 from tasks.notifications import deliver_notification, deliver_pending_notifications
 from workspace.tests.factories import OrganizationFactory
 
@@ -92,6 +93,31 @@ def test_billing_is_synced_daily_at_3_30_utc(moment, expected):
     assert runs_at(sync_all_billing, moment) is expected
 
 
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (MONDAY.replace(hour=2, minute=30), True),
+        (SUNDAY.replace(hour=2, minute=30), True),
+        (TUESDAY.replace(hour=2, minute=0), False),
+        (TUESDAY.replace(hour=14, minute=30), False),
+    ],
+)
+def test_deleted_organizations_are_purged_daily_at_2_30_utc(moment, expected):
+    assert runs_at(purge_deleted_organizations, moment) is expected
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (MONDAY.replace(hour=0, minute=15), True),
+        (TUESDAY.replace(hour=13, minute=15), True),
+        (TUESDAY.replace(hour=13, minute=16), False),
+    ],
+)
+def test_exports_are_swept_hourly_at_a_quarter_past(moment, expected):
+    assert runs_at(sweep_exports, moment) is expected
+
+
 def periodic_names(moment: datetime) -> set[str]:
     return {
         task.name for task in HUEY.read_periodic(moment) if task.__module__.startswith("tasks.")
@@ -106,6 +132,10 @@ def test_what_the_scheduler_starts_at_a_few_moments():
     assert periodic_names(TUESDAY.replace(hour=2)) == {
         "deliver_pending_notifications",
         "purge_deleted_records",
+    }
+    assert periodic_names(TUESDAY.replace(hour=2, minute=30)) == {
+        "deliver_pending_notifications",
+        "purge_deleted_organizations",
     }
     assert periodic_names(TUESDAY.replace(hour=3, minute=30)) == {
         "deliver_pending_notifications",
@@ -125,6 +155,8 @@ PERIODIC_LOCKS = [
     (deliver_pending_notifications, "deliver-pending-notifications"),
     (schedule_weekly_digests, "schedule-weekly-digests"),
     (purge_deleted_records, "purge-deleted-records"),
+    (purge_deleted_organizations, "purge-deleted-organizations"),
+    (sweep_exports, "sweep-exports"),
     (sync_all_billing, "sync-all-billing"),
 ]
 
@@ -196,6 +228,9 @@ JOBS = {
     "tasks.digests.schedule_weekly_digests",
     "tasks.digests.send_weekly_digest",
     "tasks.cleanup.purge_deleted_records",
+    "tasks.cleanup.purge_deleted_organizations",
+    "tasks.exports.build_organization_export",
+    "tasks.exports.sweep_exports",
     "tasks.billing.sync_billing_status",
     "tasks.billing.sync_all_billing",
 }
@@ -227,7 +262,8 @@ def test_the_consumer_process_registers_every_job_at_startup():
         "print(json.dumps({"
         "'jobs': sorted(HUEY._registry._registry),"
         "'receivers': {name: len(getattr(signals, name).receivers) for name in"
-        " ('task_completed', 'member_joined', 'invitation_sent', 'billing_changed')}}))"
+        " ('task_completed', 'member_joined', 'invitation_sent', 'billing_changed',"
+        " 'organization_deleted', 'export_requested')}}))"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "project.settings.test"}
     result = subprocess.run(
@@ -246,4 +282,6 @@ def test_the_consumer_process_registers_every_job_at_startup():
         "member_joined": 1,
         "invitation_sent": 1,
         "billing_changed": 1,
+        "organization_deleted": 1,
+        "export_requested": 1,
     }

@@ -1,7 +1,9 @@
 from django import forms
+from django.core.exceptions import ValidationError
 
 from workspace import permissions
 from workspace.models import Membership, Organization
+from workspace.services.organizations import check_slug
 
 
 def _collapse_spaces(value: str) -> str:
@@ -27,7 +29,28 @@ class OrganizationSlugForm(forms.Form):
     )
 
     def clean_slug(self) -> str:
-        return self.cleaned_data["slug"].lower()
+        slug = self.cleaned_data["slug"].lower()
+        try:
+            check_slug(slug)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["slug"]) from None
+        return slug
+
+
+class OrganizationDeleteForm(forms.Form):
+    confirmation = forms.CharField(
+        label="Type the organization's name to confirm",
+        max_length=Organization._meta.get_field("name").max_length,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+class OrganizationImportForm(forms.Form):
+    archive = forms.FileField(
+        label="Export file",
+        help_text="The .zip file an owner downloaded from an organization's export page.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".zip,application/zip"}),
+    )
 
 
 class RoleChoiceMixin:

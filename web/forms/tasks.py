@@ -2,7 +2,6 @@ from datetime import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.html import escape
 
 from workspace.models import (
     CustomField,
@@ -15,7 +14,7 @@ from workspace.models import (
     version_from_token,
     version_token,
 )
-from workspace.services.tasks import TITLE_MIN_LENGTH
+from workspace.services.tasks import DUE_DATE_MAX, DUE_DATE_MIN, TITLE_MIN_LENGTH
 
 CUSTOM_PREFIX = "cf_"
 
@@ -53,8 +52,8 @@ class VersionField(forms.CharField):
 
 
 def custom_form_field(definition: CustomField) -> forms.Field:
-    # crispy-tailwind prints labels unescaped, and members name these fields.
-    common = {"label": escape(definition.name), "required": definition.required}
+    # Members name these fields: the label is text (templates/tailwind/ escapes it).
+    common = {"label": definition.name, "required": definition.required}
     if definition.field_type == FieldType.NUMBER:
         return forms.DecimalField(max_digits=20, decimal_places=6, **common)
     if definition.field_type == FieldType.DATE:
@@ -81,7 +80,16 @@ class TaskForm(forms.Form):
     )
     status = forms.ChoiceField(choices=TaskStatus.choices, initial=TaskStatus.TODO)
     priority = forms.ChoiceField(choices=Priority.key_choices(), initial=Priority.MEDIUM.key)
-    due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = forms.DateField(
+        required=False,
+        widget=forms.DateInput(
+            attrs={
+                "type": "date",
+                "min": f"{DUE_DATE_MIN:%Y-%m-%d}",
+                "max": f"{DUE_DATE_MAX:%Y-%m-%d}",
+            }
+        ),
+    )
     assignee = MemberChoiceField(
         queryset=Membership.objects.none(), required=False, empty_label="Unassigned"
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from workspace.models import Role
+from workspace.services.exports import download_token
 
 
 @dataclass
@@ -27,6 +28,11 @@ class TenantObjects:
     comment: object
     custom_field: object
     deleted_task: object
+    export: object
+
+    @property
+    def export_token(self) -> str:
+        return download_token(self.export)
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,10 @@ TENANT_ROUTES: dict[str, Route] = {
     "web:org-settings": Route(
         no_kwargs, Role.ADMIN, lambda o: {"form": "name", "name": "Hijacked"}
     ),
+    "web:org-delete": Route(no_kwargs, Role.OWNER, lambda o: {"confirmation": o.organization.name}),
+    "web:org-restore": Route(no_kwargs, Role.OWNER),
+    "web:org-export": Route(no_kwargs, Role.OWNER),
+    "web:org-export-download": Route(lambda o: {"token": o.export_token}, Role.OWNER),
     "web:member-list": Route(no_kwargs),
     "web:member-leave": Route(no_kwargs),
     "web:member-role": Route(

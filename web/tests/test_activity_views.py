@@ -9,6 +9,8 @@ from html import unescape
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
@@ -575,6 +577,20 @@ class TestQueryCount:
             response = client.get(activity_url())
         assert len(rows(response)) == 50  # one page
         assert "1–50 of 60" in response.content.decode()  # noqa: RUF001 (the page says so)
+
+    def test_the_count_stops_at_the_cap_like_the_task_list(
+        self, login, admin, organization, project, task, monkeypatch
+    ):
+        monkeypatch.setattr("web.paginators.COUNT_CAP", 3)
+        make_entries(organization, project, task, 6)
+
+        with CaptureQueriesContext(connection) as queries:
+            response = login(admin).get(activity_url())
+
+        counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+        assert len(counts) == 1
+        assert "LIMIT 4" in counts[0].upper()
+        assert "of more than 3" in text(response.content.decode())
 
     def test_second_page_has_the_rest(self, login, admin, organization, project, task):
         make_entries(organization, project, task, 60)

@@ -808,6 +808,22 @@ CASES = [
         },
         pages=lambda w: [reverse("web:profile"), w.url("member-list"), w.task_url("task-detail")],
     ),
+    # Account lifecycle
+    Case(
+        "org-delete",
+        "post",
+        lambda w: w.url("org-delete"),
+        {"confirmation": lambda w: [w.owner.organization.name, "Plain words", "<xss-probe>"]},
+        actors=("owner",),
+    ),
+    Case("org-export", "post", lambda w: w.url("org-export"), {}, actors=("owner",)),
+    Case(
+        "account-delete",
+        "post",
+        lambda w: reverse("web:account-delete"),
+        {"password": just("correct-horse-battery-staple", "wrong", "")},
+        actors=("owner", "member"),
+    ),
 ]
 
 # Free-text URL segments (``<str:...>`` converters): the hostile value goes into the path.
@@ -831,6 +847,7 @@ PATH_CASES = [
         lambda w: w.url("trash") + "{}/" + f"{w.deleted_task.pk}/restore/",
         {},
     ),
+    Case("export-token", "get", lambda w: w.url("org-export") + "{}/", {}),
 ]
 
 # allauth's forms: signed out (sign-up, sign-in, reset), then signed in.

@@ -1,9 +1,14 @@
 import pytest
 from django.urls import reverse
 
-from workspace.models import Invitation, Membership, Role
+from workspace.models import Invitation, Membership, Role, Task
 from workspace.tenancy import organization_scope
-from workspace.tests.factories import InvitationFactory, MembershipFactory
+from workspace.tests.factories import (
+    InvitationFactory,
+    MembershipFactory,
+    ProjectFactory,
+    TaskFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -177,6 +182,77 @@ class TestLeaving:
         assert role_of(owner) == Role.OWNER
 
 
+class TestSoleOwner:
+    def test_the_sole_owner_is_told_why_instead_of_offered_leave(self, login, owner, member):
+        page = login(owner).get(members_url()).content.decode()
+
+        assert reverse("web:member-leave", kwargs={"org_slug": "acme"}) not in page
+        assert "You are the only owner of Acme." in page
+        assert "make someone else an owner first" in page
+
+    def test_the_leave_page_explains_and_offers_no_button(self, login, owner):
+        page = login(owner).get(reverse("web:member-leave", kwargs={"org_slug": "acme"}))
+        html = page.content.decode()
+
+        assert "You are the only owner of Acme." in html
+        assert "Leave organization</button>" not in html
+
+    def test_with_another_owner_leaving_is_offered(self, login, owner, organization):
+        MembershipFactory(organization=organization, role=Role.OWNER)
+
+        page = login(owner).get(members_url()).content.decode()
+
+        assert reverse("web:member-leave", kwargs={"org_slug": "acme"}) in page
+        assert "You are the only owner" not in page
+
+    def test_members_are_offered_leave(self, login, owner, member):
+        page = login(member).get(members_url()).content.decode()
+
+        assert reverse("web:member-leave", kwargs={"org_slug": "acme"}) in page
+
+
+class TestRemovalUnassigns:
+    @pytest.fixture
+    def assigned(self, organization, member, owner):
+        with organization_scope(organization):
+            project = ProjectFactory(organization=organization)
+            tasks = TaskFactory.create_batch(2, project=project, assignee=member)
+            TaskFactory(project=project, assignee=owner)
+        return tasks
+
+    def test_the_confirmation_says_how_many_tasks_get_unassigned(
+        self, login, owner, member, assigned
+    ):
+        client = login(owner)
+
+        row = client.get(remove_url(member), **HTMX).content.decode()
+        page = client.get(remove_url(member)).content.decode()
+
+        for html in (row, page):
+            assert "Their 2 tasks will be unassigned" in html
+
+    def test_removal_unassigns_and_writes_it_into_each_tasks_history(
+        self, login, owner, member, assigned, organization
+    ):
+        client = login(owner)
+
+        client.post(remove_url(member), **HTMX)
+
+        for task in assigned:
+            detail = client.get(task.get_absolute_url()).content.decode()
+            history = detail.split('id="task-history"')[1]
+            assert "Olivia Owner" in history
+            assert "assignee: Mia Member → " in history
+        with organization_scope(organization):
+            assert not Task.objects.filter(assignee_id=member.pk).exists()
+            assert Task.objects.filter(assignee=owner).count() == 1
+
+    def test_the_leave_page_says_so_too(self, login, member, assigned):
+        page = login(member).get(reverse("web:member-leave", kwargs={"org_slug": "acme"}))
+
+        assert "Your 2 tasks will be unassigned" in page.content.decode()
+
+
 class TestInvitations:
     def invite(self, client, **data):
         return client.post(
@@ -247,6 +323,32 @@ class TestInvitations:
         assert "No pending invitations." in pending_list
         with organization_scope(organization):
             assert Invitation.objects.get(pk=invitation.pk).state == "revoked"
+
+    def test_an_admin_is_offered_no_action_on_an_owners_invitation_and_is_refused_one(
+        self, login, admin, owner, organization, mailoutbox
+    ):
+        with organization_scope(organization):
+            invitation = InvitationFactory(
+                organization=organization, role=Role.OWNER, email="boss@example.com"
+            )
+            expires = invitation.expires_at
+        client = login(admin)
+        kwargs = {"org_slug": "acme", "pk": invitation.pk}
+
+        page = client.get(members_url()).content.decode()
+        resent = client.post(reverse("web:invitation-resend", kwargs=kwargs))
+        revoked = client.post(reverse("web:invitation-revoke", kwargs=kwargs))
+
+        assert "boss@example.com" in page
+        assert reverse("web:invitation-resend", kwargs=kwargs) not in page
+        assert "Only owners can resend or revoke an owner's invitation." in page
+        assert (resent.status_code, revoked.status_code) == (403, 403)
+        with organization_scope(organization):
+            unchanged = Invitation.objects.get(pk=invitation.pk)
+        assert (unchanged.state, unchanged.expires_at) == ("pending", expires)
+        assert mailoutbox == []
+        owner_page = login(owner).get(members_url()).content.decode()
+        assert reverse("web:invitation-resend", kwargs=kwargs) in owner_page
 
     def test_resending_a_revoked_invitation_says_why(self, login, admin, organization):
         with organization_scope(organization):

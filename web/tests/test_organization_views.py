@@ -142,3 +142,26 @@ class TestSettings:
 
         assert response.status_code == 422
         assert "This address is already taken." in response.content.decode()
+
+
+def test_the_settings_form_refuses_a_one_character_address(login, owner):
+    response = login(owner).post(
+        reverse("web:org-settings", kwargs={"org_slug": "acme"}), {"form": "slug", "slug": "a"}
+    )
+
+    assert response.status_code == 422
+    assert "Use at least 3 characters, with at least one letter or digit." in (
+        response.content.decode()
+    )
+
+
+def test_the_switcher_shows_each_organizations_address_under_its_name(client, user):
+    MembershipFactory(user=user, organization__name="Acme", organization__slug="acme-berlin")
+    MembershipFactory(user=user, organization__name="Acme", organization__slug="acme-paris")
+    client.force_login(user)
+
+    page = client.get("/o/acme-berlin/").content.decode()
+    switcher = page.split('aria-label="Switch organization"')[1].split("</details>")[0]
+
+    assert "/o/acme-berlin/</span>" in switcher
+    assert "/o/acme-paris/</span>" in switcher

@@ -219,6 +219,16 @@ class TestSaving:
         assert response.status_code == 200
         assert fresh(task).due_date == yesterday
         assert "overdue" in shown(response)["class"]
+        assert "is in the past." in text(one(response, "#toasts"))  # the warning toast
+
+    def test_a_due_date_before_2000_is_refused_and_kept_in_the_editor(self, login, member, task):
+        response = post(login(member), field_url(task, "due_date"), task, due_date="1900-01-01")
+
+        assert response.status_code == 422
+        editor = one(response, "form.editor")
+        assert one(editor, "input[name=due_date]")["value"] == "1900-01-01"
+        assert "Choose a due date between 2000 and 2100." in text(editor)
+        assert fresh(task).due_date is None
 
     def test_an_unchanged_value_is_quiet(self, login, member, task):
         response = post(login(member), field_url(task, "priority"), task, priority="medium")

@@ -81,11 +81,7 @@ class TestCreate:
         ("overrides", "field", "message"),
         [
             ({"title": "  ab  "}, "title", "at least 3 characters"),
-            (
-                {"due_date": (timezone.localdate() - timedelta(days=1)).isoformat()},
-                "due_date",
-                "cannot be in the past",
-            ),
+            ({"due_date": "1999-12-31"}, "due_date", "Choose a due date between 2000 and 2100."),
             ({"priority": "extreme"}, "priority", "Select a valid choice"),
         ],
     )
@@ -99,6 +95,31 @@ class TestCreate:
         field_block = html.split(f'id="div_id_{field}"')[1].split('id="div_id_')[0]
         assert message in field_block
         assert tasks_of(organization) == []
+
+    def test_a_past_due_date_is_saved_with_a_warning(self, login, member, project, organization):
+        client = login(member)
+        past = "2020-05-04"
+
+        response = client.post(create_url(), valid(project, due_date=past), follow=True)
+
+        [task] = tasks_of(organization)
+        assert task.due_date.isoformat() == past
+        page = response.content.decode()
+        assert "The due date, May 4, 2020, is in the past." in page
+        assert "toast-warning" in page
+
+    def test_an_edit_to_a_date_before_2000_is_refused(self, login, member, project, organization):
+        client = login(member)
+        client.post(create_url(), valid(project))
+        [task] = tasks_of(organization)
+        edit = reverse("web:task-edit", kwargs={"org_slug": "acme", "number": task.number})
+
+        response = client.post(edit, valid(project, due_date="1900-01-01", version=task.version))
+
+        assert response.status_code == 422
+        assert "Choose a due date between 2000 and 2100." in response.content.decode()
+        assert 'value="1900-01-01"' in response.content.decode()
+        assert tasks_of(organization)[0].due_date is None
 
     def test_another_organizations_member_cannot_be_assigned(
         self, login, member, project, organization

@@ -1,13 +1,14 @@
 """Tenant isolation, proven by walking the URLconf (see web/tests/tenancy.py)."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
 from django.urls import resolve, reverse
 from django.utils import timezone
 
-from workspace.models import Role
+from workspace.models import ExportStatus, OrganizationExport, Role
 from workspace.tenancy import organization_scope
 from workspace.tests.factories import (
     CommentFactory,
@@ -44,6 +45,14 @@ def build_tenant(slug: str, tasks: int) -> TenantObjects:
         deleted_task = TaskFactory(
             project=project, deleted_at=timezone.now(), deleted_by=owner.user
         )
+        export = OrganizationExport.objects.create(
+            organization=organization,
+            requested_by=owner.user,
+            status=ExportStatus.DONE,
+            file_name=f"{slug}.zip",
+            finished_at=timezone.now(),
+            expires_at=timezone.now() + timedelta(hours=1),
+        )
     return TenantObjects(
         organization=organization,
         owner=owner,
@@ -54,6 +63,7 @@ def build_tenant(slug: str, tasks: int) -> TenantObjects:
         comment=comment,
         custom_field=field,
         deleted_task=deleted_task,
+        export=export,
     )
 
 

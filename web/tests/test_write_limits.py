@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from workspace.models import Plan, Task, TaskStatus
+from workspace.services.tasks import task_update
 from workspace.tenancy import organization_scope
 from workspace.tests.factories import MembershipFactory, ProjectFactory, TaskFactory
 
@@ -105,7 +106,7 @@ def test_every_kind_of_task_write_counts(login, member, task, small_limits):
         )
         client.post(
             reverse("web:task-assign", kwargs={"org_slug": slug, "number": task.number}),
-            {"assignee": "me", "version": "", "context": "row"},
+            {"assignee": "me", "version": task.version, "context": "row"},
         )
         client.post(
             reverse("web:task-create", kwargs={"org_slug": slug}),
@@ -171,3 +172,75 @@ def test_a_done_task_stays_done_when_refused(login, member, task, small_limits):
 
     with organization_scope(task.organization):
         assert Task.objects.get(pk=task.pk).status == TaskStatus.TODO
+
+
+# Only accepted writes count: a refused one (an invalid form, a stale edit) costs nothing.
+
+
+def test_invalid_inline_edits_do_not_count(login, member, task, small_limits):
+    client = login(member)
+    with time_machine.travel(HOUR, tick=False):
+        for _ in range(5):
+            assert edit_title(client, task, "x", **HTMX).status_code == 422
+        for n in range(3):
+            assert edit_title(client, task, f"Accepted {n}").status_code == 302
+
+        assert edit_title(client, task, "One too many").status_code == 429
+
+    assert title_of(task) == "Accepted 2"
+
+
+def test_conflicting_edits_do_not_count(login, member, task, small_limits):
+    client = login(member)
+    url = reverse(
+        "web:task-inline", kwargs={"org_slug": "acme", "number": task.number, "field": "title"}
+    )
+    stale = task.version
+    with organization_scope(task.organization):  # someone else renames it meanwhile
+        task_update(task=Task.objects.get(pk=task.pk), actor=member, data={"title": "Theirs"})
+    with time_machine.travel(HOUR, tick=False):
+        for _ in range(5):
+            response = client.post(url, {"title": "Stale", "version": stale}, **HTMX)
+            assert response.status_code == 409
+        for n in range(3):
+            assert edit_title(client, task, f"Accepted {n}").status_code == 302
+
+        assert edit_title(client, task, "One too many").status_code == 429
+
+
+def test_refused_task_forms_and_empty_comments_do_not_count(login, member, task, small_limits):
+    client = login(member)
+    slug = task.organization.slug
+    create = reverse("web:task-create", kwargs={"org_slug": slug})
+    comment = reverse("web:comment-create", kwargs={"org_slug": slug, "number": task.number})
+    with time_machine.travel(HOUR, tick=False):
+        for _ in range(3):
+            invalid = {"title": "x", "project": task.project_id, "priority": "low"}
+            assert client.post(create, invalid).status_code == 422
+            assert client.post(comment, {"body": "   "}).status_code == 302  # back, with why
+            assert client.post(comment, {"body": ""}, **HTMX).status_code == 422
+        for n in range(3):
+            assert client.post(comment, {"body": f"Comment {n}"}).status_code == 302
+
+        assert client.post(comment, {"body": "One too many"}).status_code == 429
+
+    with organization_scope(task.organization):
+        assert list(task.comments.values_list("body", flat=True)) == [
+            "Comment 0",
+            "Comment 1",
+            "Comment 2",
+        ]
+
+
+def test_a_write_over_the_limit_is_refused_before_it_runs(login, member, task, small_limits):
+    client = login(member)
+    with time_machine.travel(HOUR, tick=False):
+        for n in range(3):
+            edit_title(client, task, f"Edit {n}")
+
+        refused = [edit_title(client, task, "Refused").status_code for _ in range(3)]
+        invalid_refused = edit_title(client, task, "x").status_code
+
+    assert refused == [429, 429, 429]
+    assert invalid_refused == 429
+    assert title_of(task) == "Edit 2"

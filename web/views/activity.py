@@ -11,6 +11,7 @@ from django_tables2 import SingleTableMixin
 from web.filters import AuditLogFilter
 from web.htmx import wants_fragment
 from web.mixins import OrganizationAdminMixin
+from web.paginators import CappedCountPaginator
 from web.tables.audit import AuditLogTable
 from workspace import selectors
 
@@ -68,10 +69,15 @@ class ActivityView(OrganizationAdminMixin, SingleTableMixin, FilterView):
     table_class = AuditLogTable
     filterset_class = AuditLogFilter
     strict = False
-    paginate_by = 50
+    per_page = 50
 
     def get_queryset(self):
         return selectors.audit_log_list(organization=self.organization)
+
+    def get_table_pagination(self, table):
+        """The table pages itself (the view does not page the list a second time), and counts
+        no further than the task list does ("1-50 of more than 10,000")."""
+        return {"per_page": self.per_page, "paginator_class": CappedCountPaginator}
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)

@@ -43,6 +43,7 @@ class CommentCreateView(CommentMixin, View):
                 comment = services.comment_create(
                     task=self.get_task(), actor=self.membership, body=form.cleaned_data["body"]
                 )
+                self.count_write()
             except ValidationError as error:
                 form.add_error(None, error)
         if not form.is_valid():
@@ -86,6 +87,7 @@ class CommentEditView(CommentMixin, View):
                 services.comment_update(
                     comment=comment, actor=self.membership, body=form.cleaned_data["body"]
                 )
+                self.count_write()
             except ValidationError as error:
                 form.add_error(None, error)
         if not form.is_valid():
@@ -109,6 +111,7 @@ class CommentDeleteView(CommentMixin, View):
     def post(self, request, *args, **kwargs):
         comment = self.get_comment()
         services.comment_delete(comment=comment, actor=self.membership)
+        self.count_write()
         messages.success(request, "Comment deleted.")
         if wants_fragment(request):
             return HttpResponse("")

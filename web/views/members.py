@@ -44,14 +44,21 @@ class MemberRow:
 
 def members_page_context(view, invite_form=None) -> dict:
     actor = view.membership
+    rows = [
+        MemberRow.build(actor, m) for m in selectors.member_list(organization=view.organization)
+    ]
+    owners = [row for row in rows if row.membership.is_owner]
     context = {
-        "rows": [
-            MemberRow.build(actor, m) for m in selectors.member_list(organization=view.organization)
-        ],
+        "rows": rows,
         "can_manage": permissions.can_manage_members(actor),
+        # The sole owner cannot leave: the page says why instead of offering a button.
+        "sole_owner": actor.is_owner and len(owners) == 1,
     }
     if context["can_manage"]:
-        context["invitations"] = selectors.pending_invitation_list(organization=view.organization)
+        invitations = list(selectors.pending_invitation_list(organization=view.organization))
+        for invitation in invitations:
+            invitation.can_manage = permissions.can_manage_invitation(actor, invitation)
+        context["invitations"] = invitations
         context["invite_form"] = invite_form or InvitationForm(actor=actor)
     return context
 
@@ -117,11 +124,19 @@ class MemberRemoveView(MemberObjectMixin, TemplateView):
         target = self.get_target()
         if not permissions.can_remove(self.membership, target):
             raise PermissionDenied("You cannot remove this member.")
-        context = {"target": target, "organization": self.organization}
+        context = {
+            "target": target,
+            "organization": self.organization,
+            "assigned_count": selectors.assigned_task_count(membership=target),
+        }
         if wants_fragment(request):
             return render_fragment(request, TEMPLATE, "member-remove-confirm", context)
         return self.render_to_response(
-            self.get_context_data(**members_page_context(self), confirm_remove=target)
+            self.get_context_data(
+                **members_page_context(self),
+                confirm_remove=target,
+                assigned_count=context["assigned_count"],
+            )
         )
 
     def post(self, request, *args, **kwargs):
@@ -143,6 +158,13 @@ class MemberRemoveView(MemberObjectMixin, TemplateView):
 
 class MemberLeaveView(OrganizationMixin, TemplateView):
     template_name = "web/member_leave.html"
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("sole_owner", selectors.is_sole_owner(membership=self.membership))
+        kwargs.setdefault(
+            "assigned_count", selectors.assigned_task_count(membership=self.membership)
+        )
+        return super().get_context_data(**kwargs)
 
     def post(self, request, *args, **kwargs):
         try:

@@ -3,12 +3,18 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.views.generic import FormView, TemplateView
 
-from web.forms.organizations import OrganizationNameForm, OrganizationSlugForm
-from web.mixins import OrganizationAdminMixin, OrganizationMixin
+from web.forms.organizations import (
+    OrganizationDeleteForm,
+    OrganizationNameForm,
+    OrganizationSlugForm,
+)
+from web.mixins import OrganizationAdminMixin, OrganizationMixin, OrganizationOwnerMixin
 from web.tables.tasks import task_cards
 from workspace import permissions, selectors
+from workspace.models import ORGANIZATION_RESTORE_WINDOW
 from workspace.services import organizations as services
 
 
@@ -30,6 +36,13 @@ class HomeView(LoginRequiredMixin, TemplateView):
 class OrganizationCreateView(LoginRequiredMixin, FormView):
     template_name = "web/org_create.html"
     form_class = OrganizationNameForm
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault(
+            "deleted_organizations",
+            selectors.deleted_organizations_for_owner(user=self.request.user),
+        )
+        return super().get_context_data(**kwargs)
 
     def form_valid(self, form):
         organization = services.organization_create(
@@ -99,3 +112,65 @@ class OrganizationSettingsView(OrganizationAdminMixin, TemplateView):
             return self.render_to_response(self.get_context_data(slug_form=form), status=422)
         messages.success(self.request, "The address was changed. Old links redirect members here.")
         return redirect("web:org-settings", org_slug=self.organization.slug)
+
+
+class OrganizationDeleteView(OrganizationOwnerMixin, FormView):
+    """The owner types the organization's name; it is hidden at once and restorable for 30
+    days (``/o/<org>/restore/``)."""
+
+    template_name = "web/org_delete.html"
+    form_class = OrganizationDeleteForm
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("restore_days", ORGANIZATION_RESTORE_WINDOW.days)
+        kwargs.setdefault(
+            "member_count", selectors.member_list(organization=self.organization).count()
+        )
+        return super().get_context_data(**kwargs)
+
+    def form_valid(self, form):
+        organization = self.organization
+        try:
+            services.organization_delete(
+                organization=organization,
+                actor=self.membership,
+                confirmation=form.cleaned_data["confirmation"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        until = organization.restorable_until
+        messages.success(
+            self.request,
+            f"{organization.name} was deleted. Its owners can restore it until "
+            f"{until:%b} {until.day}, {until.year}, from the organization menu.",
+        )
+        return redirect("web:home")
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=422)
+
+
+class OrganizationRestoreView(OrganizationOwnerMixin, TemplateView):
+    """The one page of a deleted organization, for its owners."""
+
+    template_name = "web/org_restore.html"
+    serves_deleted_organization = True
+
+    def get(self, request, *args, **kwargs):
+        if not self.organization.is_deleted:
+            return redirect(self.organization)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("restorable", timezone.now() <= self.organization.restorable_until)
+        return super().get_context_data(**kwargs)
+
+    def post(self, request, *args, **kwargs):
+        try:
+            services.organization_restore(organization=self.organization, actor=self.membership)
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+            return redirect("web:org-restore", org_slug=self.organization.slug)
+        messages.success(request, f"{self.organization.name} was restored.")
+        return redirect(self.organization)

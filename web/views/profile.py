@@ -1,11 +1,14 @@
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
-from django.views.generic import TemplateView
+from django.views.generic import FormView, TemplateView
 
-from accounts.forms import EmailPreferencesForm, ProfileForm
+from accounts.forms import AccountDeleteForm, EmailPreferencesForm, ProfileForm
 from accounts.services import user_set_email_preferences, user_update_profile
 from workspace.selectors import recent_sign_ins
+from workspace.services.accounts import account_delete, organizations_blocking_deletion
 
 
 class ProfileView(LoginRequiredMixin, TemplateView):
@@ -26,6 +29,7 @@ class ProfileView(LoginRequiredMixin, TemplateView):
             ),
         )
         kwargs.setdefault("sign_ins", recent_sign_ins(user=user))
+        kwargs.setdefault("blocking", organizations_blocking_deletion(user=user))
         return super().get_context_data(**kwargs)
 
     def post(self, request, *args, **kwargs):
@@ -41,3 +45,29 @@ class ProfileView(LoginRequiredMixin, TemplateView):
         user_update_profile(user=request.user, name=form.cleaned_data["name"])
         messages.success(request, "Your profile was saved.")
         return redirect("web:profile")
+
+
+class AccountDeleteView(LoginRequiredMixin, FormView):
+    """``/accounts/delete/``: the password again, then the account is erased and signed out.
+    While the user is the last owner of an organization the page names it and offers no form
+    (the service refuses anyway)."""
+
+    template_name = "web/account_delete.html"
+    form_class = AccountDeleteForm
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("blocking", organizations_blocking_deletion(user=self.request.user))
+        return super().get_context_data(**kwargs)
+
+    def form_valid(self, form):
+        try:
+            account_delete(user=self.request.user, password=form.cleaned_data["password"])
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        logout(self.request)
+        messages.success(self.request, "Your account was deleted. Goodbye!")
+        return redirect("account_login")
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=422)

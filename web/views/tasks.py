@@ -161,6 +161,13 @@ def requested_project(request, projects) -> Project | None:
     return None
 
 
+def warn_about_due_date(request, task: Task) -> None:
+    """A past due date is allowed; whoever set it is told."""
+    warning = services.due_date_warning(task)
+    if warning:
+        messages.warning(request, warning)
+
+
 def _safe_next(request, fallback: str) -> str:
     """Where to go back to after a plain form post: a path on this site, else ``fallback``."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""
@@ -217,7 +224,9 @@ class TaskCreateView(TaskFormMixin, TaskObjectMixin, FormView):
         except ValidationError as error:
             form.add_service_error(error)
             return self.form_invalid(form)
+        self.count_write()
         messages.success(self.request, f"Created {task.reference} {task.title}.")
+        warn_about_due_date(self.request, task)
         return redirect(task.get_absolute_url())
 
     def form_invalid(self, form):
@@ -348,6 +357,7 @@ class TaskFieldView(TaskObjectMixin, TemplateView):
                 data={field: form.cleaned_data[field]},
                 expected_updated_at=version,
             )
+            self.count_write()
         except services.StaleTaskError as stale:
             return self.answer(
                 stale.task,
@@ -359,6 +369,8 @@ class TaskFieldView(TaskObjectMixin, TemplateView):
         except ValidationError as invalid:
             form.add_service_error(invalid)
             return self.answer(task, field, form=form, status=422, version=version)
+        if "due_date" in changes:
+            warn_about_due_date(request, task)
         return self.answer(task, field, version=version, changed=bool(changes))
 
     def write_limited(self, request, *args, **kwargs):
@@ -504,7 +516,9 @@ class TaskEditView(TaskFormMixin, TaskObjectMixin, FormView):
         except ValidationError as error:
             form.add_service_error(error)
             return self.form_invalid(form)
+        self.count_write()
         messages.success(self.request, f"Saved {task.reference}.")
+        warn_about_due_date(self.request, task)
         return redirect(task.get_absolute_url())
 
     def conflict(self, form, stale: services.StaleTaskError):
@@ -542,6 +556,7 @@ class TaskDeleteView(TaskObjectMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         task = self.get_task()
         services.task_delete(task=task, actor=self.membership)
+        self.count_write()
         undo = reverse(
             "web:task-restore", kwargs={"org_slug": self.organization.slug, "number": task.number}
         )

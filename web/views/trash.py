@@ -70,5 +70,6 @@ class TaskRestoreView(TaskObjectMixin, OrganizationMixin, TemplateView):
         except ValidationError as error:
             messages.error(request, error.messages[0])
             return redirect("web:task-list", org_slug=self.organization.slug)
+        self.count_write()
         messages.success(request, f"Restored {task.reference} {task.title}.")
         return redirect("web:task-detail", org_slug=self.organization.slug, number=task.number)

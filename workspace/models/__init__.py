@@ -1,9 +1,11 @@
 from .audit import SIGN_IN_ACTIONS, AuditAction, AuditLog
 from .base import SoftDeleteModel, TenantModel, TimeStampedModel, tenant_manager
 from .comments import Comment
+from .exports import ExportStatus, OrganizationExport
 from .notifications import Notification, NotificationKind
 from .organizations import (
     INVITATION_TTL,
+    ORGANIZATION_RESTORE_WINDOW,
     Invitation,
     Membership,
     Organization,
@@ -25,18 +27,21 @@ from .tasks import (
 __all__ = [
     "INVITATION_TTL",
     "OPEN_STATUSES",
+    "ORGANIZATION_RESTORE_WINDOW",
     "ROW_VALUES",
     "SIGN_IN_ACTIONS",
     "AuditAction",
     "AuditLog",
     "Comment",
     "CustomField",
+    "ExportStatus",
     "FieldType",
     "Invitation",
     "Membership",
     "Notification",
     "NotificationKind",
     "Organization",
+    "OrganizationExport",
     "OrganizationSlugAlias",
     "Plan",
     "Priority",

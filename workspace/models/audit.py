@@ -30,12 +30,35 @@ class AuditAction(models.TextChoices):
 SIGN_IN_ACTIONS = (AuditAction.LOGIN, AuditAction.LOGIN_FAILED, AuditAction.LOGOUT)
 
 
+# What redaction may change: the personal data and long texts an entry carries, never what
+# happened, when, or to which object.
+REDACTABLE_FIELDS = frozenset({"object_repr", "changed_fields", "ip_address", "user_agent"})
+
+
 class AppendOnlyQuerySet(models.QuerySet):
+    """Entries are never updated or deleted, with two named exceptions that erasure needs:
+    ``redact`` (personal data and long texts, for a deleted account and after the purge
+    window) and ``erase`` (a deleted account's sign-in history)."""
+
     def update(self, **kwargs):
         raise PermissionError("The audit log is append-only.")
 
     def delete(self):
         raise PermissionError("The audit log is append-only.")
+
+    def redact(self, **fields) -> int:
+        unknown = set(fields) - REDACTABLE_FIELDS
+        if unknown:
+            raise PermissionError(
+                f"Audit entries keep {sorted(unknown)}: only redact personal data."
+            )
+        return super().update(**fields)
+
+    def erase(self) -> int:
+        """Delete sign-in entries (they belong to no organization) of a deleted account."""
+        if self.exclude(organization__isnull=True).exists():
+            raise PermissionError("Only sign-in entries are erased; an organization's log stays.")
+        return super().delete()[0]
 
 
 class AuditLog(models.Model):

@@ -10,6 +10,7 @@ class NotificationKind(models.TextChoices):
     WELCOME = "welcome", "Welcome"
     INVITATION = "invitation", "Invitation"
     DIGEST = "digest", "Weekly digest"
+    ORGANIZATION_DELETED = "organization_deleted", "Organization deleted"
 
 
 class NotificationQuerySet(models.QuerySet):

@@ -7,9 +7,11 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
-from .base import TenantModel, TimeStampedModel, tenant_manager
+from .base import SoftDeleteModel, TenantModel, TimeStampedModel, tenant_manager
 
 INVITATION_TTL = timedelta(days=7)
+# A deleted organization is hidden at once, restorable by its owners this long, then purged.
+ORGANIZATION_RESTORE_WINDOW = timedelta(days=30)
 
 
 class Plan(models.TextChoices):
@@ -29,8 +31,25 @@ class Role(models.TextChoices):
         return list(Role).index(self)
 
 
-class Organization(TimeStampedModel):
-    """A tenant: a team's workspace. Everything it owns is scoped to it."""
+class OrganizationQuerySet(models.QuerySet):
+    def alive(self):
+        return self.filter(deleted_at__isnull=True)
+
+    def deleted(self):
+        return self.filter(deleted_at__isnull=False)
+
+
+class AliveOrganizationManager(models.Manager.from_queryset(OrganizationQuerySet)):
+    def get_queryset(self):
+        return super().get_queryset().alive()
+
+
+class Organization(TimeStampedModel, SoftDeleteModel):
+    """A tenant: a team's workspace. Everything it owns is scoped to it.
+
+    A deleted organization (``deleted_at``) is hidden everywhere (``objects`` leaves it out)
+    except on its owners' restore page, until the daily job purges it with every row it owns;
+    ``all_objects`` reaches it. Its slug stays reserved until then."""
 
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=50, unique=True)
@@ -42,11 +61,19 @@ class Organization(TimeStampedModel):
     billing_status = models.CharField(max_length=32, blank=True)
     billing_synced_at = models.DateTimeField(null=True, blank=True)
 
+    objects = AliveOrganizationManager()
+    all_objects = OrganizationQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
+        base_manager_name = "all_objects"
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def restorable_until(self):
+        return self.deleted_at + ORGANIZATION_RESTORE_WINDOW if self.deleted_at else None
 
     def get_absolute_url(self) -> str:
         return reverse("web:org-home", kwargs={"org_slug": self.slug})

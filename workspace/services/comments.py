@@ -1,3 +1,5 @@
+import uuid
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -49,19 +51,24 @@ def comment_update(*, comment: Comment, actor: Membership, body: str) -> Comment
     return comment
 
 
+def _lock(comment: Comment) -> Comment:
+    """Lock the comment's row and read its deletion state again under the lock (a concurrent
+    delete or restore has then committed, and is seen, or waits for this one)."""
+    current = Comment.all_objects.select_for_update().get(pk=comment.pk)
+    comment.deleted_at, comment.deleted_by_id = current.deleted_at, current.deleted_by_id
+    return comment
+
+
 @transaction.atomic
 def comment_delete(*, comment: Comment, actor: Membership) -> None:
     if not permissions.can_change_comment(actor, comment):
         raise PermissionDenied("You can only delete your own comments.")
-    if (
-        Comment.all_objects.select_for_update()
-        .filter(pk=comment.pk, deleted_at__isnull=False)
-        .exists()
-    ):
+    if _lock(comment).deleted_at is not None:
         return  # already deleted
     comment.deleted_at = timezone.now()
     comment.deleted_by = actor.user
-    comment.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    comment.deletion_batch = uuid.uuid4()
+    comment.save(update_fields=["deleted_at", "deleted_by", "deletion_batch", "updated_at"])
     audit_record(
         organization=comment.organization, actor=actor, action=AuditAction.DELETED, target=comment
     )
@@ -71,7 +78,7 @@ def comment_delete(*, comment: Comment, actor: Membership) -> None:
 def comment_restore(*, comment: Comment, actor: Membership) -> None:
     if not permissions.can_use_trash(actor):
         raise PermissionDenied("Only admins can restore comments.")
-    if comment.deleted_at is None:
+    if comment.deleted_at is None or _lock(comment).deleted_at is None:
         return
     if comment.task.deleted_at is not None:
         raise ValidationError(
@@ -80,7 +87,8 @@ def comment_restore(*, comment: Comment, actor: Membership) -> None:
         )
     comment.deleted_at = None
     comment.deleted_by = None
-    comment.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    comment.deletion_batch = None
+    comment.save(update_fields=["deleted_at", "deleted_by", "deletion_batch", "updated_at"])
     audit_record(
         organization=comment.organization, actor=actor, action=AuditAction.RESTORED, target=comment
     )

@@ -5,6 +5,7 @@ from django.utils import timezone
 from accounts.models import User
 from workspace import permissions, signals
 from workspace.audit import audit_record
+from workspace.integrity import unless_taken
 from workspace.models import (
     INVITATION_TTL,
     AuditAction,
@@ -58,18 +59,21 @@ def invitation_create(
     email = email.strip().lower()
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
         raise ValidationError({"email": "This person is already a member."})
-    existing = Invitation.objects.filter(organization=organization).open()
-    existing = existing.filter(email__iexact=email).first()
+    open_for_address = Invitation.objects.filter(organization=organization, email__iexact=email)
+    open_for_address = open_for_address.open()
+    pending = ValidationError(
+        {"email": "This address already has a pending invitation. Resend it instead."}
+    )
+    existing = open_for_address.first()
     if existing is not None:
         if not existing.is_expired:
-            raise ValidationError(
-                {"email": "This address already has a pending invitation. Resend it instead."}
-            )
+            raise pending
         existing.revoked_at = timezone.now()
         existing.save(update_fields=["revoked_at", "updated_at"])
-    invitation = Invitation.objects.create(
-        organization=organization, email=email, role=role, invited_by=actor.user
-    )
+    with unless_taken(open_for_address.exists, pending):
+        invitation = Invitation.objects.create(
+            organization=organization, email=email, role=role, invited_by=actor.user
+        )
     audit_record(
         organization=organization,
         actor=actor,
@@ -84,8 +88,8 @@ def invitation_create(
 @transaction.atomic
 def invitation_resend(*, actor: Membership, invitation: Invitation) -> Invitation:
     """Send the invitation again, valid for another full period."""
-    if not permissions.can_manage_members(actor):
-        raise PermissionDenied("Only admins can resend invitations.")
+    if not permissions.can_manage_invitation(actor, invitation):
+        raise PermissionDenied("You cannot resend this invitation.")
     if invitation.accepted_at or invitation.revoked_at:
         raise ValidationError("This invitation was already used or revoked.")
     invitation.expires_at = timezone.now() + INVITATION_TTL
@@ -102,8 +106,8 @@ def invitation_resend(*, actor: Membership, invitation: Invitation) -> Invitatio
 
 @transaction.atomic
 def invitation_revoke(*, actor: Membership, invitation: Invitation) -> None:
-    if not permissions.can_manage_members(actor):
-        raise PermissionDenied("Only admins can revoke invitations.")
+    if not permissions.can_manage_invitation(actor, invitation):
+        raise PermissionDenied("You cannot revoke this invitation.")
     if invitation.accepted_at or invitation.revoked_at:
         return
     invitation.revoked_at = timezone.now()

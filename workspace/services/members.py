@@ -1,9 +1,10 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from workspace import permissions, signals
-from workspace.audit import audit_record
-from workspace.models import AuditAction, Membership, NotificationKind, Role
+from workspace.audit import audit_record, audit_record_many, describe_changes
+from workspace.models import AuditAction, Membership, NotificationKind, Role, Task
 from workspace.services.notifications import announce_after_commit, notification_queue
 
 
@@ -69,11 +70,37 @@ def membership_change_role(*, actor: Membership, membership: Membership, role: s
     return membership
 
 
+def membership_unassign_tasks(*, membership: Membership, actor) -> int:
+    """Unassign every task of the member who is leaving (live or in the trash), with an entry in
+    each task's history, instead of letting the database clear them silently. ``actor``: the
+    membership or user doing it (``None`` for the system). Returns how many were unassigned."""
+    tasks = list(
+        Task.all_objects.filter(organization=membership.organization_id, assignee=membership)
+        .only("pk", "organization", "number", "title")
+        .order_by("pk")
+    )
+    if not tasks:
+        return 0
+    Task.all_objects.filter(pk__in=[task.pk for task in tasks]).update(
+        assignee=None, updated_at=timezone.now()
+    )
+    audit_record_many(
+        organization=membership.organization,
+        actor=actor,
+        action=AuditAction.UPDATED,
+        targets=tasks,
+        changed_fields=describe_changes(Task, {"assignee": (membership, None)}),
+    )
+    return len(tasks)
+
+
 @transaction.atomic
 def membership_remove(*, actor: Membership, membership: Membership) -> None:
+    """Remove a member; their tasks are unassigned, each with a history entry."""
     if not permissions.can_remove(actor, membership):
         raise PermissionDenied("You cannot remove this member.")
     _ensure_another_owner_remains(membership)
+    membership_unassign_tasks(membership=membership, actor=actor)
     audit_record(
         organization=membership.organization,
         actor=actor,
@@ -87,6 +114,7 @@ def membership_remove(*, actor: Membership, membership: Membership) -> None:
 @transaction.atomic
 def membership_leave(*, membership: Membership) -> None:
     _ensure_another_owner_remains(membership)
+    membership_unassign_tasks(membership=membership, actor=membership)
     audit_record(
         organization=membership.organization,
         actor=membership,

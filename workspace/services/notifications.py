@@ -180,11 +180,31 @@ def _compose_digest(n: Notification) -> EmailMultiAlternatives | None:
     )
 
 
+def _compose_organization_deleted(n: Notification) -> EmailMultiAlternatives | None:
+    organization = n.organization
+    if organization.deleted_at is None:  # restored before this was sent
+        return None
+    return build_templated_email(
+        template="organization_deleted",
+        to=[n.recipient_email],
+        context={
+            "organization": organization,
+            "deleted_by": n.payload.get("deleted_by", "An owner"),
+            "restorable_until": organization.restorable_until,
+            "is_owner": n.payload.get("is_owner", False),
+            "restore_url": absolute_url(
+                reverse("web:org-restore", kwargs={"org_slug": organization.slug})
+            ),
+        },
+    )
+
+
 COMPOSERS = {
     NotificationKind.TASK_COMPLETED: _compose_task_completed,
     NotificationKind.WELCOME: _compose_welcome,
     NotificationKind.INVITATION: _compose_invitation,
     NotificationKind.DIGEST: _compose_digest,
+    NotificationKind.ORGANIZATION_DELETED: _compose_organization_deleted,
 }
 
 
@@ -222,7 +242,13 @@ def notification_deliver(*, notification_id: int) -> str:
     if n is None:
         return "busy"
     try:
-        message = COMPOSERS[n.kind](n)
+        if (
+            n.organization.deleted_at is not None
+            and n.kind != NotificationKind.ORGANIZATION_DELETED
+        ):
+            message = None  # nothing else is said about a deleted organization
+        else:
+            message = COMPOSERS[n.kind](n)
         if message is None:
             _finish(n, skipped_at=timezone.now())
             return "skipped"
@@ -263,6 +289,7 @@ def pending_notification_ids(*, older_than: timedelta, limit: int = 500) -> list
 
 
 def deliver_in_scope(*, organization_id: int, notification_id: int) -> str:
-    organization = Organization.objects.get(pk=organization_id)
+    # A deleted organization's members are still told that it was deleted.
+    organization = Organization.all_objects.get(pk=organization_id)
     with organization_scope(organization):
         return notification_deliver(notification_id=notification_id)

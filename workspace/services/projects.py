@@ -1,3 +1,5 @@
+import uuid
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -5,6 +7,7 @@ from django.utils.text import slugify
 
 from workspace import permissions
 from workspace.audit import audit_record, describe_changes
+from workspace.integrity import unless_taken, with_fresh_value
 from workspace.models import (
     AuditAction,
     CustomField,
@@ -65,13 +68,23 @@ def project_create(
     project = Project(
         organization=organization,
         name=name,
-        slug=_unique_project_slug(organization, name),
         description=description.strip(),
         lead=lead,
         created_by=actor.user,
     )
     _full_clean(project)
-    project.save()
+
+    def insert():
+        # A project of the same name created at the same moment may take the slug first.
+        project.slug = _unique_project_slug(organization, name)
+        taken = Project.all_objects.filter(organization=organization, slug=project.slug).exists
+        with unless_taken(taken):
+            project.save()
+
+    with_fresh_value(
+        insert,
+        ValidationError({"name": "Projects with this name are being created right now: retry."}),
+    )
     audit_record(organization=organization, actor=actor, action=AuditAction.CREATED, target=project)
     return project
 
@@ -118,24 +131,33 @@ def project_set_archived(*, project: Project, actor: Membership, archived: bool)
     return project
 
 
+def _lock(project: Project) -> Project:
+    """Lock the project's row until the transaction ends and read its deletion state again
+    under the lock. Task creation and moves lock it too (workspace.services.tasks)."""
+    current = Project.all_objects.select_for_update().get(pk=project.pk)
+    project.deleted_at, project.deleted_by_id = current.deleted_at, current.deleted_by_id
+    project.deletion_batch = current.deletion_batch
+    return project
+
+
 @transaction.atomic
 def project_delete(*, project: Project, actor: Membership) -> None:
-    """Soft-delete the project and, with the same timestamp, its live tasks (so restoring the
-    project brings back exactly those)."""
+    """Soft-delete the project and its live tasks as one batch (so restoring the project brings
+    back exactly those)."""
     if not permissions.can_manage_projects(actor):
         raise PermissionDenied("Only admins can delete projects.")
-    # Lock and re-read: a second delete (a double submit) must not move the deletion time away
-    # from the tasks deleted with the first one.
-    current = Project.all_objects.select_for_update().get(pk=project.pk)
-    if current.deleted_at is not None:
+    # Under the project's lock no task can join the project; the tasks' own rows are locked by
+    # the update, which skips a task whose own deletion committed first (it keeps its batch).
+    if _lock(project).deleted_at is not None:
         return
-    now = timezone.now()
+    now, batch = timezone.now(), uuid.uuid4()
     tasks = Task.objects.filter(organization=project.organization_id, project=project).update(
-        deleted_at=now, deleted_by=actor.user
+        deleted_at=now, deleted_by=actor.user, deletion_batch=batch
     )
     project.deleted_at = now
     project.deleted_by = actor.user
-    project.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    project.deletion_batch = batch
+    project.save(update_fields=["deleted_at", "deleted_by", "deletion_batch", "updated_at"])
     audit_record(
         organization=project.organization,
         actor=actor,
@@ -147,18 +169,25 @@ def project_delete(*, project: Project, actor: Membership) -> None:
 
 @transaction.atomic
 def project_restore(*, project: Project, actor: Membership) -> int:
-    """Bring the project back with the tasks that were deleted with it (same timestamp), not
-    the ones deleted on their own before. Returns how many tasks came back."""
+    """Bring the project back with the tasks that were deleted with it (its deletion batch),
+    not the ones deleted on their own before. Returns how many tasks came back."""
     if not permissions.can_manage_projects(actor):
         raise PermissionDenied("Only admins can restore projects.")
-    if project.deleted_at is None:
+    if project.deleted_at is None or _lock(project).deleted_at is None:
         return 0
-    tasks = Task.all_objects.filter(
-        organization=project.organization_id, project=project, deleted_at=project.deleted_at
-    ).update(deleted_at=None, deleted_by=None)
+    tasks = (
+        Task.all_objects.filter(
+            organization=project.organization_id,
+            project=project,
+            deletion_batch=project.deletion_batch,
+        )
+        .exclude(deletion_batch=None)
+        .update(deleted_at=None, deleted_by=None, deletion_batch=None)
+    )
     project.deleted_at = None
     project.deleted_by = None
-    project.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    project.deletion_batch = None
+    project.save(update_fields=["deleted_at", "deleted_by", "deletion_batch", "updated_at"])
     audit_record(
         organization=project.organization,
         actor=actor,
@@ -184,8 +213,9 @@ def custom_field_create(
     if not key:
         raise ValidationError({"name": "Give the field a name."})
     existing = CustomField.objects.filter(project=project)
+    duplicate = ValidationError({"name": "This project already has a field with this name."})
     if existing.filter(key=key).exists():
-        raise ValidationError({"name": "This project already has a field with this name."})
+        raise duplicate
     cleaned_options = [o.strip() for o in options or [] if o.strip()]
     field = CustomField(
         organization=project.organization,
@@ -198,7 +228,8 @@ def custom_field_create(
         position=existing.count(),
     )
     field.full_clean(exclude=["organization", "project"])
-    field.save()
+    with unless_taken(existing.filter(key=key).exists, duplicate):
+        field.save()
     audit_record(
         organization=project.organization,
         actor=actor,
@@ -212,6 +243,8 @@ def custom_field_create(
 @transaction.atomic
 def custom_field_delete(*, field: CustomField, actor: Membership) -> None:
     """Values already stored on tasks stay in their JSON; the field stops being shown."""
+    if not permissions.can_manage_projects(actor):
+        raise PermissionDenied("Only admins can remove fields.")
     audit_record(
         organization=field.organization,
         actor=actor,

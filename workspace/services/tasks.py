@@ -1,4 +1,5 @@
-from datetime import datetime, timedelta
+import uuid
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -31,6 +32,9 @@ EDITABLE_FIELDS = (
     "custom_fields",
 )
 TITLE_MIN_LENGTH = 3
+# Due dates: one rule for creating and editing. Past dates are allowed (a warning says so).
+DUE_DATE_MIN = date(2000, 1, 1)
+DUE_DATE_MAX = date(2100, 12, 31)
 
 
 class StaleTaskError(ValidationError):
@@ -72,16 +76,18 @@ def _validate(task: Task, *, creating: bool, project_changed: bool = False) -> N
         errors["title"] = f"The title needs at least {TITLE_MIN_LENGTH} characters."
     project = task.project
     placing = creating or project_changed
-    if (
-        project is None
-        or project.organization_id != task.organization_id
-        or (placing and (not project.is_active or project.is_deleted))
-    ):
+    if project is None or project.organization_id != task.organization_id:
         errors["project"] = "Choose an active project of this organization."
+    elif placing and project.is_deleted:
+        errors["project"] = f"The project {project.name} was deleted. Choose another project."
+    elif placing and not project.is_active:
+        errors["project"] = f"The project {project.name} is archived. Choose an active project."
     if task.assignee is not None and task.assignee.organization_id != task.organization_id:
         errors["assignee"] = "Choose a member of this organization."
-    if creating and task.due_date is not None and task.due_date < timezone.localdate():
-        errors["due_date"] = "The due date cannot be in the past."
+    if task.due_date is not None and not DUE_DATE_MIN <= task.due_date <= DUE_DATE_MAX:
+        errors["due_date"] = (
+            f"Choose a due date between {DUE_DATE_MIN.year} and {DUE_DATE_MAX.year}."
+        )
     if task.status not in TaskStatus.values:
         errors["status"] = "Choose a valid status."
     if task.priority not in Priority.values:
@@ -103,6 +109,14 @@ def _validate(task: Task, *, creating: bool, project_changed: bool = False) -> N
         )
     except ValidationError as error:
         raise ValidationError(error.message_dict) from None
+
+
+def due_date_warning(task: Task) -> str | None:
+    """What to tell whoever just saved an open task due in the past (it is allowed)."""
+    if task.is_open and task.due_date is not None and task.due_date < timezone.localdate():
+        due = task.due_date
+        return f"The due date, {due:%b} {due.day}, {due.year}, is in the past."
+    return None
 
 
 def _announce_completion(task: Task, actor: Membership) -> None:
@@ -143,6 +157,19 @@ def _announce_completion(task: Task, actor: Membership) -> None:
     )
 
 
+def _lock_project(project: Project | None) -> Project | None:
+    """The project row, locked until the transaction ends and read again under the lock.
+
+    A task goes into a project (created or moved there) only under this lock: a concurrent
+    deletion or archiving of the project either finished before (and the task is refused) or
+    waits until the task is committed (and then takes it along). A project of another
+    organization is not found here and is returned as given, for ``_validate`` to refuse."""
+    if project is None:
+        return None
+    locked = Project.all_objects.select_for_update().filter(pk=project.pk).first()
+    return locked or project
+
+
 def _definitions(project: Project) -> list[CustomField]:
     return list(CustomField.objects.filter(project=project))
 
@@ -168,6 +195,7 @@ def task_create(
     assignee: Membership | None = None,
     custom_fields: dict | None = None,
 ) -> Task:
+    project = _lock_project(project)
     task = Task(
         organization=organization,
         project=project,
@@ -235,6 +263,8 @@ def task_update(
             raise StaleTaskError(task, conflicts)
 
     old = {field: getattr(task, field) for field in data}
+    if "project" in data and data["project"] != task.project:
+        data = {**data, "project": _lock_project(data["project"])}
     try:
         for field, value in data.items():
             setattr(task, field, value)
@@ -291,15 +321,26 @@ def task_assign(
     )
 
 
+def _lock(task: Task) -> Task:
+    """Lock the task's row until the transaction ends and read its deletion state again under
+    the lock: a concurrent delete or restore (of the task or of its project) has then either
+    committed, and is seen, or waits for this one."""
+    current = Task.all_objects.select_for_update().get(pk=task.pk)
+    task.deleted_at, task.deleted_by_id = current.deleted_at, current.deleted_by_id
+    task.deletion_batch = current.deletion_batch
+    return task
+
+
 @transaction.atomic
 def task_delete(*, task: Task, actor: Membership) -> None:
     if not permissions.can_delete_task(actor, task):
         raise PermissionDenied("Only admins and the task's creator can delete it.")
-    if Task.all_objects.select_for_update().filter(pk=task.pk, deleted_at__isnull=False).exists():
+    if _lock(task).deleted_at is not None:
         return  # already deleted (a double submit, or with its project)
     task.deleted_at = timezone.now()
     task.deleted_by = actor.user
-    task.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    task.deletion_batch = uuid.uuid4()
+    task.save(update_fields=["deleted_at", "deleted_by", "deletion_batch", "updated_at"])
     audit_record(
         organization=task.organization, actor=actor, action=AuditAction.DELETED, target=task
     )
@@ -308,7 +349,7 @@ def task_delete(*, task: Task, actor: Membership) -> None:
 @transaction.atomic
 def task_restore(*, task: Task, actor: Membership) -> None:
     """Bring a deleted task back (its project must not be in the trash)."""
-    if task.deleted_at is None:
+    if task.deleted_at is None or _lock(task).deleted_at is None:
         return
     if not permissions.can_restore_task(actor, task):
         raise PermissionDenied("Only admins can restore this task.")
@@ -319,7 +360,8 @@ def task_restore(*, task: Task, actor: Membership) -> None:
         )
     task.deleted_at = None
     task.deleted_by = None
-    task.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    task.deletion_batch = None
+    task.save(update_fields=["deleted_at", "deleted_by", "deletion_batch", "updated_at"])
     audit_record(
         organization=task.organization, actor=actor, action=AuditAction.RESTORED, target=task
     )

@@ -3,7 +3,7 @@ object (names and labels, not ids and codes), from where; failed or no-op calls 
 and recorded entries can never be changed or removed."""
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from types import SimpleNamespace
 from unittest import mock
 
@@ -952,14 +952,14 @@ FAILURES = {
             title="Nope",
         ),
     ),
-    "task_create_due_yesterday": (
+    "task_create_due_before_2000": (
         ValidationError,
         lambda w: task_create(
             organization=w.org,
             actor=w.member,
             project=w.project,
             title="Too late",
-            due_date=_today() - timedelta(days=1),
+            due_date=date(1999, 12, 31),
         ),
     ),
     "task_update_with_a_short_title": (

@@ -91,6 +91,7 @@ def test_dashboard_counts_and_lists_only_live_tasks(tasks, member):
 
     assert data["my_open_count"] == 2
     assert data["overdue_count"] == 1
+
     def numbers(rows):
         return [row["number"] for row in rows]
 

@@ -1,9 +1,10 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
-from workspace.models import Membership, Role
+from workspace.models import AuditAction, AuditLog, Membership, Role, Task
 from workspace.services.members import membership_change_role, membership_leave, membership_remove
-from workspace.tests.factories import MembershipFactory
+from workspace.tests.factories import MembershipFactory, ProjectFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +107,23 @@ def test_giving_the_same_role_is_a_no_op(in_org, owner):
     membership_change_role(actor=owner, membership=owner, role=Role.OWNER)
 
     assert _role(owner) == Role.OWNER
+
+
+def test_removal_and_leaving_unassign_tasks_with_a_history_entry_each(in_org, owner, member):
+    leaver = MembershipFactory(organization=in_org, user__name="Lee Leaver")
+    project = ProjectFactory(organization=in_org)
+    removed_tasks = TaskFactory.create_batch(2, project=project, assignee=member)
+    left_task = TaskFactory(project=project, assignee=leaver, deleted_at=timezone.now())
+
+    membership_remove(actor=owner, membership=member)
+    membership_leave(membership=leaver)
+
+    entries = AuditLog.objects.filter(action=AuditAction.UPDATED).order_by("object_id")
+    assert [(e.object_id, e.actor_id, e.changed_fields) for e in entries] == [
+        *(
+            (t.pk, owner.user_id, {"assignee": [member.user.display_name, None]})
+            for t in removed_tasks
+        ),
+        (left_task.pk, leaver.user_id, {"assignee": ["Lee Leaver", None]}),
+    ]
+    assert not Task.all_objects.filter(assignee__isnull=False).exists()

@@ -81,3 +81,28 @@ def test_keeping_the_same_slug_changes_nothing(organization, owner):
     organization_change_slug(organization=organization, actor=owner, slug="acme")
 
     assert not organization.slug_aliases.exists()
+
+
+@pytest.mark.parametrize("slug", ["a", "ab", "--", "---", "-_-", "___"])
+def test_an_address_needs_three_characters_with_a_letter_or_digit(organization, owner, slug):
+    with pytest.raises(ValidationError) as refused:
+        organization_change_slug(organization=organization, actor=owner, slug=slug)
+
+    assert refused.value.message_dict == {
+        "slug": ["Use at least 3 characters, with at least one letter or digit."]
+    }
+    organization.refresh_from_db()
+    assert organization.slug == "acme"
+
+
+@pytest.mark.parametrize("slug", ["abc", "a-1", "x_y", "007"])
+def test_short_addresses_with_a_letter_or_digit_are_fine(organization, owner, slug):
+    organization_change_slug(organization=organization, actor=owner, slug=slug)
+
+    organization.refresh_from_db()
+    assert organization.slug == slug
+
+
+@pytest.mark.parametrize(("name", "slug"), [("X", "x-team"), ("Ab", "ab-team"), ("—", "team")])
+def test_generated_addresses_follow_the_rule_too(name, slug):
+    assert organization_create(name=name, owner=UserFactory()).slug == slug
