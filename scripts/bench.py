@@ -36,6 +36,7 @@ PASSWORD = "tandem-seed-password"  # noqa: S105 - the seeded accounts' password 
 DETAIL_TASK = 1
 EDIT_TASK = 2
 CONNECTIONS = 4
+INBOX_ITEMS = 1000
 TARGETS = {"p50_ms": 25.0, "p99_ms": 100.0, "post_p50_ms": 20.0, "queries": 10, "rss_mb": 200}
 
 SCENARIOS = [
@@ -50,6 +51,7 @@ SCENARIOS = [
     ),
     ("task_list_page_200", "GET", f"/o/{ORG}/tasks/?page=200", {}),
     ("task_detail_50_comments", "GET", f"/o/{ORG}/tasks/{DETAIL_TASK}/", {}),
+    ("inbox_1000_items", "GET", f"/o/{ORG}/inbox/", {}),
     (
         "inline_status_change",
         "POST",
@@ -102,7 +104,9 @@ def manage(env, *args) -> str:
 
 
 PREPARE = f"""
-from workspace.models import Comment, Organization, Task
+from workspace import markdown
+from workspace.models import Comment, Membership, Organization, Task
+from workspace.seeding import seed_inbox
 from workspace.tenancy import organization_scope
 from accounts.models import User
 organization = Organization.objects.get(slug="{ORG}")
@@ -111,10 +115,13 @@ with organization_scope(organization):
     missing = 50 - Comment.objects.filter(task=task).count()
     authors = list(User.objects.filter(memberships__organization=organization)[:5])
     Comment.objects.bulk_create(
-        [Comment(organization=organization, task=task, author=authors[n % 5], body=f"Comment {{n}}")
+        [Comment(organization=organization, task=task, author=authors[n % 5],
+                 body=f"Comment {{n}}", body_html=markdown.render(f"Comment {{n}}").html)
          for n in range(max(0, missing))]
     )
     Task.objects.filter(number={EDIT_TASK}).update(status="todo")
+    member = Membership.objects.get(user__email="{MEMBER}")
+    seed_inbox(organization=organization, membership=member, items={INBOX_ITEMS})
     print(Comment.objects.filter(task=task).count())
 """
 

@@ -1,5 +1,5 @@
 from django.urls import reverse
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import SimpleLazyObject, cached_property
 
 from workspace import selectors
 
@@ -29,6 +29,22 @@ def _organization_nav(request):
     ]
 
 
+class InboxBadge:
+    """The header's unread count, counted only when a template shows it (one query)."""
+
+    def __init__(self, membership):
+        self.membership = membership
+
+    @cached_property
+    def count(self) -> int:
+        return selectors.inbox_unread_count(membership=self.membership)
+
+    @property
+    def label(self) -> str:
+        cap = selectors.INBOX_COUNT_CAP
+        return f"{cap}+" if self.count > cap else str(self.count)
+
+
 def organizations(request):
     """The current organization and, lazily, the user's organizations for the switcher."""
     user = getattr(request, "user", None)
@@ -39,6 +55,7 @@ def organizations(request):
         "organization": getattr(request, "organization", None),
         "membership": getattr(request, "membership", None),
         "organization_nav": _organization_nav(request) if in_organization else [],
+        "inbox": InboxBadge(request.membership) if in_organization else None,
         "my_organizations": SimpleLazyObject(
             lambda: list(selectors.organization_list_for_user(user=user))
         ),

@@ -7,14 +7,18 @@ from web.views import (
     billing,
     comments,
     health,
+    inbox,
     invitations,
     members,
+    mentions,
     organizations,
     profile,
     projects,
     tasks,
+    time_zone,
     trash,
     unsubscribe,
+    watching,
 )
 
 app_name = "web"
@@ -27,6 +31,7 @@ task_patterns = [
     path("restore/", trash.TaskRestoreView.as_view(), name="task-restore"),
     path("assign/", tasks.TaskInlineUpdateView.as_view(), name="task-assign"),
     path("inline/<str:field>/", tasks.TaskInlineUpdateView.as_view(), name="task-inline"),
+    path("watch/", watching.TaskWatchView.as_view(), name="task-watch"),
     path("comments/", comments.CommentCreateView.as_view(), name="comment-create"),
     path("comments/<int:pk>/edit/", comments.CommentEditView.as_view(), name="comment-edit"),
     path("comments/<int:pk>/delete/", comments.CommentDeleteView.as_view(), name="comment-delete"),
@@ -45,8 +50,24 @@ project_patterns = [
     ),
 ]
 
+inbox_patterns = [
+    path("", inbox.InboxView.as_view(), name="inbox"),
+    path("count/", inbox.InboxCountView.as_view(), name="inbox-count"),
+    path("read-all/", inbox.InboxReadAllView.as_view(), name="inbox-read-all"),
+    path("<int:pk>/", inbox.InboxOpenView.as_view(), name="inbox-open"),
+    *(
+        path(
+            f"<int:pk>/{action}/",
+            inbox.InboxItemActionView.as_view(action=action),
+            name=f"inbox-{action}",
+        )
+        for action in ("read", "unread", "archive", "unarchive")
+    ),
+]
+
 organization_patterns = [
     path("", organizations.OrganizationHomeView.as_view(), name="org-home"),
+    path("inbox/", include(inbox_patterns)),
     path("settings/", organizations.OrganizationSettingsView.as_view(), name="org-settings"),
     path("tasks/", tasks.TaskListView.as_view(), name="task-list"),
     path(
@@ -73,6 +94,7 @@ organization_patterns = [
     ),
     path("members/", members.MemberListView.as_view(), name="member-list"),
     path("members/leave/", members.MemberLeaveView.as_view(), name="member-leave"),
+    path("members/suggest/", mentions.MemberSuggestView.as_view(), name="member-suggest"),
     path("members/<int:pk>/role/", members.MemberRoleView.as_view(), name="member-role"),
     path("members/<int:pk>/remove/", members.MemberRemoveView.as_view(), name="member-remove"),
     path("invitations/", invitations.InvitationCreateView.as_view(), name="invitation-create"),
@@ -92,6 +114,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("", organizations.HomeView.as_view(), name="home"),
     path("accounts/profile/", profile.ProfileView.as_view(), name="profile"),
+    path("accounts/time-zone/", time_zone.TimeZoneView.as_view(), name="time-zone"),
     path("orgs/new/", organizations.OrganizationCreateView.as_view(), name="org-create"),
     # Tokens are token_urlsafe(): exactly the slug alphabet.
     path(

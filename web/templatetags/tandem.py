@@ -4,6 +4,8 @@ import json
 
 from django import template
 
+from workspace import markdown as markdown_text
+
 register = template.Library()
 
 UNDO_PREFIX = "undo:"
@@ -52,3 +54,11 @@ def change_lines(changed_fields) -> list[dict]:
             }
         )
     return lines
+
+
+@register.filter
+def markdown(html: str, mention_names: dict | None) -> str:
+    """Stored, sanitized Markdown HTML (``Comment.body_rendered``, ``Task.description_rendered``)
+    for a page: mentions show the current names of ``mention_names`` (membership id -> name),
+    everything is cleaned again on the way out."""
+    return markdown_text.display(html, mention_names or {})

@@ -12,6 +12,7 @@ from workspace.tenancy import organization_scope
 from workspace.tests.factories import (
     CommentFactory,
     CustomFieldFactory,
+    InboxItemFactory,
     InvitationFactory,
     MembershipFactory,
     OrganizationFactory,
@@ -44,6 +45,7 @@ def build_tenant(slug: str, tasks: int) -> TenantObjects:
         deleted_task = TaskFactory(
             project=project, deleted_at=timezone.now(), deleted_by=owner.user
         )
+        inbox_item = InboxItemFactory(recipient=owner, task=task)
     return TenantObjects(
         organization=organization,
         owner=owner,
@@ -54,6 +56,7 @@ def build_tenant(slug: str, tasks: int) -> TenantObjects:
         comment=comment,
         custom_field=field,
         deleted_task=deleted_task,
+        inbox_item=inbox_item,
     )
 
 

@@ -27,6 +27,7 @@ from web.templatetags.tandem import UNDO_PREFIX
 from workspace import permissions, selectors
 from workspace.models import Project, Task
 from workspace.services import tasks as services
+from workspace.services.inbox import inbox_mark_task_read
 
 TASK_CHANGED = "task-changed"
 
@@ -38,7 +39,9 @@ class TaskObjectMixin(WriteLimitMixin, OrganizationMixin):
     def get_task(self) -> Task:
         if not hasattr(self, "_task"):
             self._task = get_object_or_404(
-                selectors.task_list(organization=self.organization).select_related("created_by"),
+                selectors.task_list(organization=self.organization)
+                .select_related("created_by")
+                .annotate(viewer_unread=selectors.viewer_unread(membership=self.membership)),
                 number=self.kwargs["number"],
             )
             self._task.organization = self.organization  # the same row: no second query
@@ -201,8 +204,17 @@ class TaskCreateView(TaskObjectMixin, FormView):
 class TaskDetailView(TaskObjectMixin, TemplateView):
     template_name = "web/task_detail.html"
 
+    def get(self, request, *args, **kwargs):
+        task = self.get_task()
+        if task.viewer_unread:  # opening the task reads its inbox item (before the count shows)
+            inbox_mark_task_read(task=task, actor=self.membership)
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         task = self.get_task()
+        members = self.members()
+        kwargs.setdefault("mention_names", {m.pk: m.user.display_name for m in members})
+        kwargs.update(watchers_context(task, self.membership, members))
         kwargs.setdefault("task", task)
         kwargs.setdefault("comments", selectors.comment_list(task=task))
         kwargs.setdefault("comment_form", CommentForm())
@@ -234,6 +246,11 @@ class TaskDetailView(TaskObjectMixin, TemplateView):
             )
             for field in INLINE_FIELDS
         }
+
+
+def watchers_context(task, membership, members) -> dict:
+    watchers = selectors.task_watchers(task=task, members=members)
+    return {"watchers": watchers, "watching": any(m.pk == membership.pk for m in watchers)}
 
 
 def custom_values_for_display(task: Task) -> list[tuple[str, object]]:

@@ -10,6 +10,8 @@ class NotificationKind(models.TextChoices):
     WELCOME = "welcome", "Welcome"
     INVITATION = "invitation", "Invitation"
     DIGEST = "digest", "Weekly digest"
+    # Inbox events bundled into one e-mail per person and window (payload["events"]).
+    INBOX = "inbox", "Task updates"
 
 
 class NotificationQuerySet(models.QuerySet):
