@@ -6,6 +6,7 @@ from workspace import selectors
 # The organization's sections: (URL name, label, for admins only).
 ORGANIZATION_NAV = (
     ("org-home", "Dashboard", False),
+    ("inbox", "Inbox", False),
     ("task-list", "All tasks", False),
     ("task-list-mine", "My tasks", False),
     ("task-list-overdue", "Overdue", False),
