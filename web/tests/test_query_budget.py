@@ -12,6 +12,7 @@ from workspace.models import Role, TaskStatus
 from workspace.tenancy import organization_scope
 from workspace.tests.factories import (
     CommentFactory,
+    InboxItemFactory,
     MembershipFactory,
     ProjectFactory,
     TaskFactory,
@@ -23,8 +24,8 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 @pytest.fixture
 def workspace_data(organization, member):
-    """``grow(n)`` adds n tasks (spread over projects, members, statuses and due dates) and n
-    comments on task #1 to the member's organization."""
+    """``grow(n)`` adds n tasks (spread over projects, members, statuses and due dates), n
+    comments on task #1 and n items in the member's inbox to the member's organization."""
     with organization_scope(organization):
         projects = ProjectFactory.create_batch(3, organization=organization)
         colleagues = [
@@ -37,7 +38,7 @@ def workspace_data(organization, member):
         today = timezone.localdate()
         with organization_scope(organization):
             for i in range(n):
-                TaskFactory(
+                task = TaskFactory(
                     project=projects[i % 3],
                     assignee=colleagues[i % 4] if i % 5 else None,
                     status=TaskStatus.values[i % 4],
@@ -45,6 +46,7 @@ def workspace_data(organization, member):
                     title=f"Weekly report {i}" if i % 2 else f"Task {i}",
                 )
                 CommentFactory(task=first, author=colleagues[i % 4].user)
+                InboxItemFactory(task=task, recipient=member, actor=colleagues[1 + i % 3].user)
 
     return first, grow
 
@@ -59,6 +61,7 @@ def _scenarios(first):
         "task_list_page_2": ("get", tasks, {"page": 2, "per_page": 25}, {}),
         "task_list_htmx": ("get", tasks, filtered, HTMX),
         "task_detail": ("get", first.get_absolute_url(), {}, {}),
+        "inbox": ("get", reverse("web:inbox", kwargs={"org_slug": "acme"}), {}, {}),
         "inline_status_change": (
             "post",
             reverse(
