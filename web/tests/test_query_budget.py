@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from workspace.models import Role, TaskStatus
+from workspace.services.watching import watchers_add
 from workspace.tenancy import organization_scope
 from workspace.tests.factories import (
     CommentFactory,
@@ -33,6 +34,8 @@ def workspace_data(organization, member):
             *MembershipFactory.create_batch(3, organization=organization, role=Role.MEMBER),
         ]
         first = TaskFactory(project=projects[0], assignee=member, title="First report")
+        # Its watchers hear about every status change the benchmark's POST makes.
+        watchers_add(task=first, memberships=colleagues)
 
     def grow(n: int):
         today = timezone.localdate()

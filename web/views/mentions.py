@@ -1,5 +1,7 @@
 """What typing ``@`` in a comment or description offers: the organization's members."""
 
+import re
+
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.generic import View
@@ -9,6 +11,7 @@ from web.mixins import OrganizationMixin
 from workspace import selectors
 
 MAX_QUERY = 100
+LISTBOX_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,60}")
 
 
 class MemberSuggestView(OrganizationMixin, View):
@@ -24,5 +27,10 @@ class MemberSuggestView(OrganizationMixin, View):
         return TemplateResponse(
             request,
             "components/mention_options.html",
-            {"members": members, "query": query, "listbox": request.GET.get("listbox", "")},
+            {"members": members, "query": query, "listbox": self.listbox_id()},
         )
+
+    def listbox_id(self) -> str:
+        """The listbox the options go into (their ids start with it): an id, or "mentions"."""
+        listbox = self.request.GET.get("listbox", "")
+        return listbox if LISTBOX_ID.fullmatch(listbox) else "mentions"

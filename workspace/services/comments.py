@@ -6,7 +6,7 @@ from workspace import markdown, permissions
 from workspace.audit import audit_record
 from workspace.models import AuditAction, Comment, EventKind, Membership, Task
 from workspace.services.inbox import inbox_notify
-from workspace.services.watching import watcher_ids, watchers_add
+from workspace.services.watching import watchers_add
 
 
 def _clean_body(body: str) -> str:
@@ -42,20 +42,21 @@ def comment_create(*, task: Task, actor: Membership, body: str) -> Comment:
     audit_record(
         organization=task.organization, actor=actor, action=AuditAction.CREATED, target=comment
     )
-    watching = watcher_ids(task=task)
-    watchers_add(task=task, memberships={actor.pk, *mentioned} - watching)
     detail = {"comment": comment.pk}
-    if mentioned:
-        inbox_notify(
-            task=task, actor=actor, kind=EventKind.MENTIONED, recipients=mentioned, detail=detail
-        )
+    # The watchers so far, then the newly mentioned (a mention, not also a comment).
     inbox_notify(
         task=task,
         actor=actor,
         kind=EventKind.COMMENTED,
-        recipients=watching - set(mentioned),
+        watchers=True,
+        exclude=mentioned,
         detail=detail,
     )
+    if mentioned:
+        inbox_notify(
+            task=task, actor=actor, kind=EventKind.MENTIONED, recipients=mentioned, detail=detail
+        )
+    watchers_add(task=task, memberships=[actor, *mentioned], checked=True)
     return comment
 
 
@@ -81,7 +82,7 @@ def comment_update(*, comment: Comment, actor: Membership, body: str) -> Comment
         changed_fields={"body": [old, body]},
     )
     if added:  # only the members this edit mentions for the first time
-        watchers_add(task=comment.task, memberships=added)
+        watchers_add(task=comment.task, memberships=added, checked=True)
         inbox_notify(
             task=comment.task,
             actor=actor,

@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.preferences import Channel
@@ -29,6 +30,7 @@ from workspace.models import (
     Notification,
     NotificationKind,
     Task,
+    Watch,
 )
 from workspace.services.notifications import announce_after_commit
 
@@ -47,17 +49,53 @@ _ITEM_FIELDS = [
 ]
 
 
-def _recipients(task: Task, ids: set[int], kind: EventKind) -> list[Membership]:
-    """The current, active members among ``ids`` who want to hear about ``kind``, their rows
-    locked (in id order) so that concurrent events for the same person queue up instead of
-    creating two items or two bundles."""
+def _recipients(
+    task: Task, ids: set[int], kind: EventKind, *, watchers: bool, exclude: set[int]
+) -> list[Membership]:
+    """The current, active members among ``ids`` (and the task's watchers if ``watchers``), but
+    not ``exclude``, who want to hear about ``kind``: one query that also brings each one's
+    inbox item about the task (``item_*``). Their rows are locked (in id order), so concurrent
+    events for the same person queue up instead of creating two items or two bundles."""
+    who = Q(pk__in=ids)
+    if watchers:
+        who |= Q(pk__in=Watch.objects.filter(task=task).values("membership_id"))
+    item = InboxItem.objects.filter(task=task, recipient=OuterRef("pk"))
     members = (
         Membership.objects.select_for_update(of=("self",))
-        .filter(organization=task.organization_id, pk__in=ids, user__is_active=True)
+        .filter(who, organization=task.organization_id, user__is_active=True)
+        .exclude(pk__in=exclude)
         .select_related("user")
+        .annotate(
+            **{
+                f"item_{field}": Subquery(item.values(field)[:1])
+                for field in ("pk", "read_at", "unread_events", "recent", "has_mention")
+            }
+        )
         .order_by("pk")
     )
     return [m for m in members if m.user.channel(kind.topic) != Channel.OFF]
+
+
+def _item(task: Task, membership: Membership) -> tuple[InboxItem, bool]:
+    """The member's item about the task (as ``_recipients`` read it), or a new one."""
+    if membership.item_pk is None:
+        return InboxItem(
+            organization_id=task.organization_id,
+            recipient=membership,
+            task=task,
+            unread_events=0,
+            recent=[],
+        ), True
+    return InboxItem(
+        pk=membership.item_pk,
+        organization_id=task.organization_id,
+        recipient=membership,
+        task=task,
+        read_at=membership.item_read_at,
+        unread_events=membership.item_unread_events,
+        recent=membership.item_recent or [],
+        has_mention=membership.item_has_mention,
+    ), False
 
 
 def _bundle(task: Task, emailed: list[tuple[Membership, InboxItem]], event: dict, now):
@@ -111,20 +149,22 @@ def inbox_notify(
     task: Task,
     actor: Membership | None,
     kind: EventKind,
-    recipients: Iterable[Membership | int | None],
+    recipients: Iterable[Membership | int | None] = (),
+    watchers: bool = False,
+    exclude: Iterable[int] = (),
     detail: dict | None = None,
 ) -> list[InboxItem]:
-    """Tell ``recipients`` (memberships or their ids) that ``kind`` happened to ``task``:
-    ``actor`` did it (None: the system, e.g. a reminder), ``detail`` adds ids or values (a
-    comment id, the new status, the due date), never text. Call inside the transaction of the
-    change; the e-mails are queued when it commits. Returns the items written."""
+    """Tell ``recipients`` (memberships or their ids), and the task's watchers if ``watchers``,
+    except ``exclude`` (ids), that ``kind`` happened to ``task``: ``actor`` did it (None: the
+    system, e.g. a reminder), ``detail`` adds ids or values (a comment id, the new status, the
+    due date), never text. Call inside the transaction of the change; the e-mails are queued
+    when it commits. Returns the items written. A fixed number of queries, whoever is told."""
     kind = EventKind(kind)
     ids = {getattr(r, "pk", r) for r in recipients if r is not None}
-    if actor is not None:
-        ids.discard(actor.pk)
-    if not ids:
+    skip = set(exclude) | ({actor.pk} if actor is not None else set())
+    if not (ids - skip) and not watchers:
         return []
-    members = _recipients(task, ids, kind)
+    members = _recipients(task, ids - skip, kind, watchers=watchers, exclude=skip)
     if not members:
         return []
     now = timezone.now()
@@ -134,23 +174,10 @@ def inbox_notify(
         "at": now.isoformat(),
         **(detail or {}),
     }
-    existing = {
-        i.recipient_id: i for i in InboxItem.objects.filter(task=task, recipient__in=members)
-    }
     created, updated, items = [], [], {}
     for membership in members:
-        item = existing.get(membership.pk)
-        if item is None:
-            item = InboxItem(
-                organization_id=task.organization_id,
-                recipient=membership,
-                task=task,
-                unread_events=0,
-                recent=[],
-            )
-            created.append(item)
-        else:
-            updated.append(item)
+        item, new = _item(task, membership)
+        (created if new else updated).append(item)
         item.unread_events = (item.unread_events if item.read_at is None else 0) + 1
         item.kind = kind.value
         item.actor_id = event["actor"]

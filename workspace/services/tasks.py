@@ -19,7 +19,7 @@ from workspace.models import (
     TaskStatus,
 )
 from workspace.services.inbox import inbox_notify
-from workspace.services.watching import watcher_ids, watchers_add
+from workspace.services.watching import watchers_add
 
 EDITABLE_FIELDS = (
     "title",
@@ -164,7 +164,7 @@ def task_create(
     task.save()
     audit_record(organization=organization, actor=actor, action=AuditAction.CREATED, target=task)
     # The creator, the assignee and everyone mentioned watch it.
-    watchers_add(task=task, memberships=[actor, assignee, *mentions])
+    watchers_add(task=task, memberships=[actor, assignee, *mentions], checked=True)
     if assignee is not None:
         inbox_notify(task=task, actor=actor, kind=EventKind.ASSIGNED, recipients=[assignee])
     if mentions:
@@ -245,21 +245,18 @@ def _announce_changes(task: Task, actor: Membership, changes: dict, new_mentions
     """Who hears about an update: a new assignee and newly mentioned members (who start
     watching), and the watchers about status and due date changes."""
     assignee = task.assignee if "assignee" in changes else None
-    watchers_add(task=task, memberships=[assignee, *new_mentions])
+    watchers_add(task=task, memberships=[assignee, *new_mentions], checked=True)
     if assignee is not None:
         inbox_notify(task=task, actor=actor, kind=EventKind.ASSIGNED, recipients=[assignee])
     if new_mentions:
         inbox_notify(task=task, actor=actor, kind=EventKind.MENTIONED, recipients=new_mentions)
-    if "status" not in changes and "due_date" not in changes:
-        return
-    watching = watcher_ids(task=task)
     if "status" in changes:
         done = task.status == TaskStatus.DONE
         inbox_notify(
             task=task,
             actor=actor,
             kind=EventKind.COMPLETED if done else EventKind.STATUS_CHANGED,
-            recipients=watching,
+            watchers=True,
             detail={"status": task.status},
         )
     if "due_date" in changes:
@@ -268,7 +265,7 @@ def _announce_changes(task: Task, actor: Membership, changes: dict, new_mentions
             task=task,
             actor=actor,
             kind=EventKind.DUE_DATE_CHANGED,
-            recipients=watching,
+            watchers=True,
             detail={"due": due},
         )
 

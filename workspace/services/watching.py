@@ -16,17 +16,25 @@ def _ids(memberships: Iterable[Membership | int | None]) -> set[int]:
     return {getattr(m, "pk", m) for m in memberships if m is not None}
 
 
-def watchers_add(*, task: Task, memberships: Iterable[Membership | int | None]) -> None:
-    """Make these members of the task's organization watch it (others are ignored; watching
-    twice is watching)."""
+def watchers_add(
+    *, task: Task, memberships: Iterable[Membership | int | None], checked: bool = False
+) -> None:
+    """Make these members of the task's organization watch it (watching twice is watching).
+    Others are ignored, unless the caller says it ``checked`` they are all members of it (the
+    actor, a validated assignee, mentions resolved in the organization)."""
     ids = _ids(memberships)
+    if ids and not checked:
+        ids = set(
+            Membership.objects.filter(organization=task.organization_id, pk__in=ids).values_list(
+                "pk", flat=True
+            )
+        )
     if not ids:
         return
-    members = Membership.objects.filter(organization=task.organization_id, pk__in=ids)
     Watch.objects.bulk_create(
         [
             Watch(organization_id=task.organization_id, task=task, membership_id=pk)
-            for pk in members.values_list("pk", flat=True)
+            for pk in sorted(ids)
         ],
         ignore_conflicts=True,
     )
