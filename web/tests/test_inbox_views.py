@@ -367,6 +367,17 @@ def test_marking_read_and_unread_swaps_the_row_and_the_count(login, member, noti
     assert reload(item).is_unread
 
 
+def test_an_action_on_an_item_whose_task_was_trashed_removes_its_row(login, member, owner, notify):
+    item = notify()
+    with organization_scope(item.organization):
+        task_delete(task=item.task, actor=owner)
+
+    html = login(member).post(action_url(item, "read"), **HTMX).content.decode()
+
+    assert f'id="inbox-item-{item.pk}"' not in html
+    assert not reload(item).is_unread
+
+
 def test_reading_in_the_unread_view_removes_the_row(login, member, notify):
     item = notify()
 

@@ -83,6 +83,13 @@ def test_names_are_escaped_in_suggestions(login, member, organization):
     assert 'data-mention-name="Eve &quot;&lt;script&gt;&quot;"' in html
 
 
+def test_a_listbox_id_that_is_not_an_id_is_not_used(login, member):
+    html = suggest(login(member), "", listbox='x"><script>').content.decode()
+
+    assert f'id="mentions-{member.pk}"' in html
+    assert "<script>" not in html
+
+
 def test_suggestions_are_a_fragment_only(login, member):
     url = reverse("web:member-suggest", kwargs={"org_slug": "acme"})
 

@@ -113,9 +113,9 @@ class InboxItemActionView(InboxMixin, View):
             leaves_list = True
         if not wants_fragment(request):
             return redirect(self.inbox_url(view))
-        if leaves_list:
-            return self.fragment()
         row = selectors.inbox_item_row(membership=self.membership, item_id=item.pk)
+        if leaves_list or row is None:  # (None: its task went to the trash meanwhile)
+            return self.fragment()
         html = render_to_string(
             f"{TEMPLATE}#inbox-item", self.badge_context(item=row, view=view), request
         )
