@@ -1,7 +1,8 @@
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 
-from .models import User
+from .models import User, time_zone_names
+from .preferences import BUNDLE_CHOICES, Channel, Topic
 
 
 class SignupForm(AllauthSignupForm):
@@ -51,3 +52,56 @@ class AccountDeleteForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         help_text="To make sure it is you.",
     )
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    """Every zone, by name (``Europe/Berlin`` reads well as it is); UTC first."""
+    names = sorted(n for n in time_zone_names() if n != "UTC")
+    return [("UTC", "UTC"), *((name, name.replace("_", " ")) for name in names)]
+
+
+class TimeZoneForm(forms.Form):
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        help_text="Dates and times on pages and in e-mails are shown in it; reminders arrive at "
+        "09:00 there.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = time_zone_choices()
+
+
+TOPIC_PREFIX = "topic_"
+
+
+class NotificationPreferencesForm(forms.Form):
+    """One choice per topic (in-app only, in-app and e-mail, off) and the bundling window."""
+
+    email_bundle_minutes = forms.TypedChoiceField(
+        label="Bundle e-mails",
+        choices=BUNDLE_CHOICES,
+        coerce=int,
+        help_text=User._meta.get_field("email_bundle_minutes").help_text,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for topic in Topic:
+            self.fields[TOPIC_PREFIX + topic.value] = forms.ChoiceField(
+                label=topic.label, choices=Channel.choices
+            )
+
+    @classmethod
+    def initial_for(cls, user: User) -> dict:
+        initial = {"email_bundle_minutes": user.email_bundle_minutes}
+        for topic in Topic:
+            initial[TOPIC_PREFIX + topic.value] = user.channel(topic)
+        return initial
+
+    @property
+    def topic_fields(self):
+        return [self[TOPIC_PREFIX + topic.value] for topic in Topic]
+
+    def channels(self) -> dict[str, str]:
+        return {topic.value: self.cleaned_data[TOPIC_PREFIX + topic.value] for topic in Topic}

@@ -1,9 +1,35 @@
+import functools
+import zoneinfo
+from datetime import UTC, tzinfo
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from .preferences import BUNDLE_CHOICES, DEFAULT_BUNDLE_MINUTES, channel_for
+
 ERASED_NAME = "Deleted user"
+
+
+@functools.cache
+def time_zone_names() -> frozenset[str]:
+    """Every IANA time zone this machine knows (read once: listing them scans the tz database)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_time_zone(value: str) -> None:
+    if value and value not in time_zone_names():
+        raise ValidationError("Choose a time zone from the list, e.g. Europe/Berlin.")
+
+
+@functools.cache
+def zone(name: str) -> tzinfo:
+    """The time zone called ``name``, or UTC for an empty or unknown name."""
+    if name and name in time_zone_names():
+        return zoneinfo.ZoneInfo(name)
+    return UTC
 
 
 class UserManager(BaseUserManager["User"]):
@@ -41,7 +67,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     notify_by_email = models.BooleanField(
         "e-mail me about my tasks",
         default=True,
-        help_text="When a task you created or are assigned to is completed, and similar news.",
+        help_text="The news you set to e-mail under Notifications (assignments, mentions, "
+        "completions...). Off: no such e-mails; your inbox still has everything.",
     )
     receive_digest = models.BooleanField(
         "weekly digest",
@@ -51,6 +78,19 @@ class User(AbstractBaseUser, PermissionsMixin):
     # The person deleted their account: the row stays (what they wrote still points at it) with
     # every personal detail erased, named "Deleted user".
     erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Empty until the person chooses (pages offer the browser's zone then); shown as UTC.
+    time_zone = models.CharField(
+        "time zone", max_length=64, blank=True, validators=[validate_time_zone]
+    )
+    email_bundle_minutes = models.PositiveSmallIntegerField(
+        "bundle e-mails",
+        choices=BUNDLE_CHOICES,
+        default=DEFAULT_BUNDLE_MINUTES,
+        help_text="Events within this window go out as one e-mail; what you read in the inbox "
+        "meanwhile is left out.",
+    )
+    # Per topic (accounts.preferences.Topic): only the choices that differ from the defaults.
+    notification_channels = models.JSONField("notification channels", default=dict, blank=True)
 
     objects = UserManager()
 
@@ -81,3 +121,12 @@ class User(AbstractBaseUser, PermissionsMixin):
             return "?"
         letters = words[0][0] + (words[-1][0] if len(words) > 1 else "")
         return letters.upper()
+
+    @property
+    def tzinfo(self) -> tzinfo:
+        """Where this person's dates and times are shown (UTC until they choose)."""
+        return zone(self.time_zone)
+
+    def channel(self, topic: str) -> str:
+        """How this person hears about ``topic`` (accounts.preferences.Channel)."""
+        return channel_for(self.notification_channels, topic)

@@ -3,10 +3,12 @@
 from allauth.account.models import EmailAddress
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .models import ERASED_NAME, User
+from .models import ERASED_NAME, User, validate_time_zone
+from .preferences import BUNDLE_CHOICES, channels_to_store
 from .unsubscribe import KINDS
 
 
@@ -65,6 +67,32 @@ def user_set_email_preferences(*, user: User, notify_by_email: bool, receive_dig
     user.notify_by_email = notify_by_email
     user.receive_digest = receive_digest
     user.save(update_fields=["notify_by_email", "receive_digest"])
+    return user
+
+
+@transaction.atomic
+def user_set_time_zone(*, user: User, time_zone: str) -> User:
+    """Show this person's dates and times in ``time_zone`` (an IANA name, e.g. Europe/Berlin)."""
+    time_zone = (time_zone or "").strip()
+    if not time_zone:
+        raise ValidationError({"time_zone": "Choose a time zone."})
+    validate_time_zone(time_zone)
+    user.time_zone = time_zone
+    user.save(update_fields=["time_zone"])
+    return user
+
+
+@transaction.atomic
+def user_set_notification_preferences(
+    *, user: User, channels: dict[str, str], bundle_minutes: int
+) -> User:
+    """Per topic: in-app only, in-app and e-mail, or off; and how long e-mails wait to be
+    bundled."""
+    if bundle_minutes not in dict(BUNDLE_CHOICES):
+        raise ValidationError({"email_bundle_minutes": "Choose one of the offered windows."})
+    user.notification_channels = channels_to_store(channels)
+    user.email_bundle_minutes = bundle_minutes
+    user.save(update_fields=["notification_channels", "email_bundle_minutes"])
     return user
 
 

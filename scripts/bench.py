@@ -45,6 +45,7 @@ EDIT_TASK = 2
 EDIT_POOL = (1001, 400)
 EDIT_VERSION = "1764547200000000"  # 2025-12-01 00:00 UTC, as a version token
 CONNECTIONS = 4
+INBOX_ITEMS = 1000
 # Targets that hold for every scenario; each scenario adds its own (see SCENARIOS). Throughput is
 # judged relative to the authenticated floor measured in the same run (this box is shared and
 # noisy: absolute times from another day say little).
@@ -80,6 +81,7 @@ SCENARIOS = [
     ),
     Scenario("task_list_page_200", "GET", f"/o/{ORG}/tasks/?page=200"),
     Scenario("task_detail_50_comments", "GET", f"/o/{ORG}/tasks/{DETAIL_TASK}/"),
+    Scenario("inbox_1000_items", "GET", f"/o/{ORG}/inbox/"),
     Scenario(
         "cell_editor",
         "GET",
@@ -146,7 +148,9 @@ def manage(env, *args) -> str:
 
 
 PREPARE = f"""
-from workspace.models import Comment, Organization, Task
+from workspace import markdown
+from workspace.models import Comment, Membership, Organization, Task
+from workspace.seeding import seed_inbox
 from workspace.tenancy import organization_scope
 from accounts.models import User
 organization = Organization.objects.get(slug="{ORG}")
@@ -155,10 +159,13 @@ with organization_scope(organization):
     missing = 50 - Comment.objects.filter(task=task).count()
     authors = list(User.objects.filter(memberships__organization=organization)[:5])
     Comment.objects.bulk_create(
-        [Comment(organization=organization, task=task, author=authors[n % 5], body=f"Comment {{n}}")
+        [Comment(organization=organization, task=task, author=authors[n % 5],
+                 body=f"Comment {{n}}", body_html=markdown.render(f"Comment {{n}}").html)
          for n in range(max(0, missing))]
     )
     Task.objects.filter(number={EDIT_TASK}).update(status="todo")
+    member = Membership.objects.get(user__email="{MEMBER}")
+    seed_inbox(organization=organization, membership=member, items={INBOX_ITEMS})
     from datetime import UTC, datetime
     from workspace.models import version_from_token
     first, size = {EDIT_POOL}

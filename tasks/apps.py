@@ -13,4 +13,12 @@ class TasksConfig(AppConfig):
     verbose_name = "Background jobs"
 
     def ready(self) -> None:
-        from tasks import billing, cleanup, digests, exports, notifications, receivers  # noqa: F401
+        from tasks import (  # noqa: F401
+            billing,
+            cleanup,
+            digests,
+            exports,
+            notifications,
+            receivers,
+            reminders,
+        )

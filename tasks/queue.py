@@ -16,3 +16,19 @@ def enqueue_safely(job, *args) -> bool:
         )
         return False
     return True
+
+
+def schedule_safely(job, args: tuple, eta) -> bool:
+    """Queue ``job(*args)`` to run at ``eta`` (an aware datetime); like ``enqueue_safely``, a
+    queue that is down is logged and the outbox sweep delivers the row once it is due."""
+    try:
+        job.schedule(args=args, eta=eta)
+    except Exception:
+        logger.warning(
+            "could not schedule %s%s; the outbox sweep will deliver it",
+            job.name,
+            args,
+            exc_info=True,
+        )
+        return False
+    return True

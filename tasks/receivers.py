@@ -1,21 +1,28 @@
 """The domain's announcements (workspace.signals) become queued jobs."""
 
+from datetime import datetime
+
 from django.dispatch import receiver
 
 from tasks.billing import sync_billing_status
 from tasks.exports import build_organization_export
 from tasks.notifications import deliver_notification
-from tasks.queue import enqueue_safely
+from tasks.queue import enqueue_safely, schedule_safely
 from workspace import signals
 
 
-@receiver(signals.task_completed, dispatch_uid="jobs.task_completed")
+@receiver(signals.inbox_notified, dispatch_uid="jobs.inbox_notified")
 @receiver(signals.member_joined, dispatch_uid="jobs.member_joined")
 @receiver(signals.invitation_sent, dispatch_uid="jobs.invitation_sent")
 @receiver(signals.organization_deleted, dispatch_uid="jobs.organization_deleted")
-def queue_notifications(sender, organization_id, notification_ids, **kwargs):
+def queue_notifications(sender, organization_id, notification_ids, scheduled=(), **kwargs):
     for notification_id in notification_ids:
         enqueue_safely(deliver_notification, organization_id, notification_id)
+    # E-mail bundles go out when their window closes.
+    for notification_id, eta in scheduled:
+        schedule_safely(
+            deliver_notification, (organization_id, notification_id), datetime.fromisoformat(eta)
+        )
 
 
 @receiver(signals.billing_changed, dispatch_uid="jobs.billing_changed")

@@ -1,11 +1,12 @@
 from django.urls import reverse
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import SimpleLazyObject, cached_property
 
 from workspace import selectors
 
 # The organization's sections: (URL name, label, for admins only).
 ORGANIZATION_NAV = (
     ("org-home", "Dashboard", False),
+    ("inbox", "Inbox", False),
     ("task-list", "All tasks", False),
     ("task-list-mine", "My tasks", False),
     ("task-list-overdue", "Overdue", False),
@@ -29,6 +30,22 @@ def _organization_nav(request):
     ]
 
 
+class InboxBadge:
+    """The header's unread count, counted only when a template shows it (one query)."""
+
+    def __init__(self, membership):
+        self.membership = membership
+
+    @cached_property
+    def count(self) -> int:
+        return selectors.inbox_unread_count(membership=self.membership)
+
+    @property
+    def label(self) -> str:
+        cap = selectors.INBOX_COUNT_CAP
+        return f"{cap}+" if self.count > cap else str(self.count)
+
+
 def organizations(request):
     """The current organization and, lazily, the user's organizations for the switcher."""
     user = getattr(request, "user", None)
@@ -43,6 +60,7 @@ def organizations(request):
         "organization_nav": (
             SimpleLazyObject(lambda: _organization_nav(request)) if in_organization else []
         ),
+        "inbox": InboxBadge(request.membership) if in_organization else None,
         "my_organizations": SimpleLazyObject(lambda: switcher["live"]),
         # Deleted organizations the user owns, still restorable (same query).
         "deleted_organizations": SimpleLazyObject(lambda: switcher["deleted"]),

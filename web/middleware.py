@@ -9,6 +9,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
 from django.utils.functional import empty
 
 from project.logging import request_id_var
@@ -100,6 +101,24 @@ class AuditOriginMiddleware:
         with request_origin(
             ip_address=client_ip(request), user_agent=request.headers.get("User-Agent", "")
         ):
+            return self.get_response(request)
+
+
+class TimeZoneMiddleware:
+    """Pages (dates, times, "today") are in the signed-in person's time zone (UTC until they
+    choose one). Requests without a session cookie are not signed in: the user is not loaded
+    for them (health checks, static files, first visits)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES or request.path_info == "/healthz":
+            return self.get_response(request)
+        user = request.user
+        if not user.is_authenticated:
+            return self.get_response(request)
+        with timezone.override(user.tzinfo):
             return self.get_response(request)
 
 

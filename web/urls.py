@@ -8,14 +8,18 @@ from web.views import (
     comments,
     exports,
     health,
+    inbox,
     invitations,
     members,
+    mentions,
     organizations,
     profile,
     projects,
     tasks,
+    time_zone,
     trash,
     unsubscribe,
+    watching,
 )
 
 app_name = "web"
@@ -28,6 +32,7 @@ task_patterns = [
     path("restore/", trash.TaskRestoreView.as_view(), name="task-restore"),
     path("assign/", tasks.TaskFieldView.as_view(), name="task-assign"),
     path("inline/<str:field>/", tasks.TaskFieldView.as_view(), name="task-inline"),
+    path("watch/", watching.TaskWatchView.as_view(), name="task-watch"),
     path("comments/", comments.CommentCreateView.as_view(), name="comment-create"),
     path("comments/<int:pk>/edit/", comments.CommentEditView.as_view(), name="comment-edit"),
     path("comments/<int:pk>/delete/", comments.CommentDeleteView.as_view(), name="comment-delete"),
@@ -46,8 +51,24 @@ project_patterns = [
     ),
 ]
 
+inbox_patterns = [
+    path("", inbox.InboxView.as_view(), name="inbox"),
+    path("count/", inbox.InboxCountView.as_view(), name="inbox-count"),
+    path("read-all/", inbox.InboxReadAllView.as_view(), name="inbox-read-all"),
+    path("<int:pk>/", inbox.InboxOpenView.as_view(), name="inbox-open"),
+    *(
+        path(
+            f"<int:pk>/{action}/",
+            inbox.InboxItemActionView.as_view(action=action),
+            name=f"inbox-{action}",
+        )
+        for action in ("read", "unread", "archive", "unarchive")
+    ),
+]
+
 organization_patterns = [
     path("", organizations.OrganizationHomeView.as_view(), name="org-home"),
+    path("inbox/", include(inbox_patterns)),
     path("settings/", organizations.OrganizationSettingsView.as_view(), name="org-settings"),
     path("settings/delete/", organizations.OrganizationDeleteView.as_view(), name="org-delete"),
     path("settings/export/", exports.OrganizationExportView.as_view(), name="org-export"),
@@ -82,6 +103,7 @@ organization_patterns = [
     ),
     path("members/", members.MemberListView.as_view(), name="member-list"),
     path("members/leave/", members.MemberLeaveView.as_view(), name="member-leave"),
+    path("members/suggest/", mentions.MemberSuggestView.as_view(), name="member-suggest"),
     path("members/<int:pk>/role/", members.MemberRoleView.as_view(), name="member-role"),
     path("members/<int:pk>/remove/", members.MemberRemoveView.as_view(), name="member-remove"),
     path("invitations/", invitations.InvitationCreateView.as_view(), name="invitation-create"),
@@ -108,6 +130,7 @@ urlpatterns = [
     path("", organizations.HomeView.as_view(), name="home"),
     path("accounts/profile/", profile.ProfileView.as_view(), name="profile"),
     path("accounts/delete/", profile.AccountDeleteView.as_view(), name="account-delete"),
+    path("accounts/time-zone/", time_zone.TimeZoneView.as_view(), name="time-zone"),
     path("orgs/new/", organizations.OrganizationCreateView.as_view(), name="org-create"),
     path("orgs/import/", exports.OrganizationImportView.as_view(), name="org-import"),
     # Tokens are token_urlsafe(): exactly the slug alphabet.

@@ -3,6 +3,7 @@
 Everything is derived from a seed, so the same seed always describes the same organizations;
 seeding again skips the organizations that already exist (idempotent per seed value)."""
 
+import functools
 import random
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,10 +16,13 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import User
+from workspace import markdown
 from workspace.models import (
     AuditAction,
     AuditLog,
     Comment,
+    EventKind,
+    InboxItem,
     Membership,
     Organization,
     Plan,
@@ -27,6 +31,7 @@ from workspace.models import (
     Role,
     Task,
     TaskStatus,
+    Watch,
 )
 from workspace.tenancy import organization_scope
 
@@ -276,6 +281,12 @@ PRIORITY_WEIGHTS = (
 )
 
 
+@functools.lru_cache(maxsize=4096)
+def _html(text: str) -> str:
+    """The stored rendering of a generated text (the same few texts come back: render once)."""
+    return markdown.render(text).html
+
+
 def _task(organization, number, members, projects, rng, now) -> Task:
     status = rng.choices(*zip(*STATUS_WEIGHTS, strict=True))[0]
     created = now - timedelta(days=rng.uniform(0, 365))
@@ -288,7 +299,8 @@ def _task(organization, number, members, projects, rng, now) -> Task:
         number=number,
         project=rng.choice(projects),
         title=f"{rng.choice(VERBS)} {rng.choice(THINGS)}",
-        description=" ".join(rng.sample(SENTENCES, k=rng.randint(0, 3))),
+        description=(description := " ".join(rng.sample(SENTENCES, k=rng.randint(0, 3)))),
+        description_html=_html(description),
         status=status,
         priority=rng.choices(*zip(*PRIORITY_WEIGHTS, strict=True))[0],
         due_date=due,
@@ -316,6 +328,7 @@ def _seed_tasks(plan, organization, members, projects, rng, now, progress) -> No
                 ]
             )
             _seed_comments(plan, organization, tasks, members, rng)
+            _seed_watches(organization, tasks, members)
             AuditLog.objects.bulk_create(
                 [
                     AuditLog(
@@ -335,6 +348,87 @@ def _seed_tasks(plan, organization, members, projects, rng, now, progress) -> No
     Organization.objects.filter(pk=organization.pk).update(task_counter=start + total - 1)
 
 
+def _seed_watches(organization, tasks, members) -> None:
+    """Creators and assignees watch their tasks, as they do when tasks are made in the app."""
+    by_user = {m.user_id: m.pk for m in members}
+    watches = set()
+    for task in tasks:
+        if task.created_by_id in by_user:
+            watches.add((task.pk, by_user[task.created_by_id]))
+        if task.assignee_id is not None:
+            watches.add((task.pk, task.assignee_id))
+    Watch.objects.bulk_create(
+        [
+            Watch(organization=organization, task_id=task, membership_id=membership)
+            for task, membership in sorted(watches)
+        ],
+        batch_size=BATCH,
+    )
+
+
+INBOX_KINDS = (
+    EventKind.COMMENTED,
+    EventKind.COMMENTED,
+    EventKind.STATUS_CHANGED,
+    EventKind.ASSIGNED,
+    EventKind.MENTIONED,
+    EventKind.COMPLETED,
+    EventKind.DUE_DATE_CHANGED,
+    EventKind.OVERDUE,
+)
+
+
+def seed_inbox(*, organization: Organization, membership: Membership, items: int, seed: int = 1):
+    """Give ``membership`` an inbox of ``items`` threads (the newest tasks of the organization,
+    about a third unread), as if a month of work had happened around them. Tops up to ``items``
+    when some exist already. Runs in the organization's scope."""
+    existing = set(InboxItem.objects.filter(recipient=membership).values_list("task_id", flat=True))
+    missing = items - len(existing)
+    if missing <= 0:
+        return 0
+    rng = random.Random(f"inbox:{seed}:{membership.pk}")  # noqa: S311 - demo data
+    now = timezone.now()
+    others = list(
+        Membership.objects.filter(organization=organization)
+        .exclude(pk=membership.pk)
+        .values_list("user_id", flat=True)
+    )
+    tasks = (
+        Task.objects.filter(organization=organization)
+        .exclude(pk__in=existing)
+        .order_by("-number")
+        .values_list("pk", "status", "due_date")[:missing]
+    )
+    rows = []
+    for task_id, status, due in tasks:
+        kind = rng.choice(INBOX_KINDS)
+        at = now - timedelta(minutes=rng.randint(1, 30 * 24 * 60))
+        actor = None if kind == EventKind.OVERDUE else rng.choice(others) if others else None
+        event = {"kind": kind.value, "actor": actor, "at": at.isoformat()}
+        if kind in (EventKind.STATUS_CHANGED, EventKind.COMPLETED):
+            event["status"] = status
+        if kind in (EventKind.DUE_DATE_CHANGED, EventKind.OVERDUE):
+            event["due"] = due.isoformat() if due else None
+        unread = rng.random() < 0.35
+        rows.append(
+            InboxItem(
+                organization=organization,
+                recipient=membership,
+                task_id=task_id,
+                kind=kind.value,
+                actor_id=actor,
+                last_event_at=at,
+                recent=[event],
+                unread_events=1 if unread else 0,
+                has_mention=kind == EventKind.MENTIONED,
+                read_at=None if unread else at + timedelta(minutes=5),
+                seen_until=None if unread else at + timedelta(minutes=5),
+            )
+        )
+    InboxItem.objects.bulk_create(rows, batch_size=BATCH)
+    return len(rows)
+
+
 def _seed_comments(plan, organization, tasks, members, rng) -> None:
     if not plan.comments_per_task:
         return
@@ -344,7 +438,8 @@ def _seed_comments(plan, organization, tasks, members, rng) -> None:
                 organization=organization,
                 task=task,
                 author=rng.choice(members).user,
-                body=rng.choice(COMMENTS),
+                body=(body := rng.choice(COMMENTS)),
+                body_html=_html(body),
                 created_at=task.created_at + timedelta(hours=n + 1),
             )
             for task in tasks

@@ -3,9 +3,10 @@
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Case, Count, F, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.models import User
 from workspace import revisions
@@ -17,6 +18,8 @@ from workspace.models import (
     AuditAction,
     AuditLog,
     Comment,
+    EventKind,
+    InboxItem,
     Invitation,
     Membership,
     Organization,
@@ -24,6 +27,7 @@ from workspace.models import (
     Role,
     Task,
     TaskStatus,
+    Watch,
 )
 from workspace.tenancy import all_tenants
 
@@ -224,6 +228,7 @@ def comment_list(*, task: Task) -> QuerySet[Comment]:
             "organization",
             "task",
             "body",
+            "body_html",
             "created_at",
             "edited_at",
             "author__name",
@@ -402,3 +407,187 @@ def task_field_change(*, task: Task, field: str) -> AuditLog | None:
 def project_ids_by_name(*, organization: Organization) -> list[int]:
     """The organization's project ids in the order their names sort (the list's project sort)."""
     return [pk for pk, _ in project_names(organization=organization)]
+
+
+# --- Inbox ---------------------------------------------------------------------------------------
+
+# The header shows "99+" past this.
+INBOX_COUNT_CAP = 99
+INBOX_PAGE_SIZE = 50
+INBOX_VIEWS = ("all", "unread", "mentions", "archived")
+
+
+def inbox_unread_count(*, membership: Membership) -> int:
+    """Unread items of the member (of tasks not in the trash), counted no further than
+    ``INBOX_COUNT_CAP + 1``: one query on the ``inbox_unread`` index."""
+    # The task's trash state is looked up per counted row (a scalar subquery PostgreSQL runs as
+    # an index lookup for at most 100 rows), not joined: a join lets the planner hash the whole
+    # task table.
+    in_trash = Subquery(Task.all_objects.filter(pk=OuterRef("task_id")).values("deleted_at")[:1])
+    items = (
+        InboxItem.objects.filter(organization=membership.organization_id, recipient=membership)
+        .unread()
+        .alias(task_deleted_at=in_trash)
+        .filter(task_deleted_at__isnull=True)
+    )
+    return capped_count(items, INBOX_COUNT_CAP)
+
+
+def inbox_items(*, membership: Membership, view: str = "all") -> QuerySet[InboxItem]:
+    """The member's items, newest first: ``all`` (not archived), ``unread``, ``mentions`` or
+    ``archived`` (or ``any`` of them). Each row brings the few task columns it shows and its
+    latest actor."""
+    items = InboxItem.objects.filter(
+        organization=membership.organization_id, recipient=membership
+    ).visible()
+    if view == "archived":
+        items = items.filter(archived_at__isnull=False)
+    elif view != "any":
+        items = items.filter(archived_at__isnull=True)
+    if view == "unread":
+        items = items.filter(read_at__isnull=True)
+    elif view == "mentions":
+        items = items.filter(has_mention=True)
+    return (
+        items.select_related("task", "actor")
+        .only(
+            "organization",
+            "recipient",
+            "kind",
+            "last_event_at",
+            "recent",
+            "unread_events",
+            "has_mention",
+            "read_at",
+            "archived_at",
+            "task__organization",
+            "task__number",
+            "task__title",
+            "task__status",
+            "task__due_date",
+            "actor__name",
+            "actor__email",
+        )
+        .order_by("-last_event_at", "-id")
+    )
+
+
+def users_by_id(*, ids) -> dict[int, User]:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return {u.pk: u for u in User.objects.filter(pk__in=ids).only("name", "email")}
+
+
+def actor_name(actor_id: int | None, actors: dict[int, User]) -> str:
+    if actor_id is None:
+        return "Tandem"
+    actor = actors.get(actor_id)
+    return actor.display_name if actor is not None else "A former member"
+
+
+def _day(value: str | None) -> str:
+    return date_format(date.fromisoformat(value), "M j, Y") if value else ""
+
+
+def inbox_event_text(event: dict, actors: dict[int, User]) -> str:
+    """What happened, in a sentence (plain text: templates escape it)."""
+    who = actor_name(event.get("actor"), actors)
+    kind = event.get("kind")
+    if kind == EventKind.ASSIGNED:
+        return f"{who} assigned it to you"
+    if kind == EventKind.MENTIONED:
+        where = "a comment" if event.get("comment") else "the description"
+        return f"{who} mentioned you in {where}"
+    if kind == EventKind.COMMENTED:
+        return f"{who} commented"
+    if kind == EventKind.STATUS_CHANGED:
+        status = dict(TaskStatus.choices).get(event.get("status"), "another status")
+        return f"{who} changed the status to {status}"
+    if kind == EventKind.DUE_DATE_CHANGED:
+        if event.get("due"):
+            return f"{who} set the due date to {_day(event['due'])}"
+        return f"{who} removed the due date"
+    if kind == EventKind.COMPLETED:
+        return f"{who} completed it"
+    if kind == EventKind.DUE_TOMORROW:
+        return "Due tomorrow"
+    if kind == EventKind.OVERDUE:
+        return f"Overdue: it was due on {_day(event.get('due'))}"
+    return "Updated"
+
+
+def _with_headlines(items: list[InboxItem]) -> list[InboxItem]:
+    """Give each item its ``headline`` (the latest event) and ``earlier`` (the other unread
+    events it remembers), as sentences: one query for the actors of all of them."""
+    actors = users_by_id(ids={e.get("actor") for i in items for e in i.recent or []})
+    for item in items:
+        if item.actor is not None:
+            actors.setdefault(item.actor_id, item.actor)
+        events = item.recent or [{"kind": item.kind, "actor": item.actor_id}]
+        item.headline = inbox_event_text(events[0], actors)
+        item.earlier = [inbox_event_text(e, actors) for e in events[1 : item.unread_events]]
+    return items
+
+
+def inbox_page(*, membership: Membership, view: str = "all", page: int = 1) -> dict:
+    """One page of the inbox as the template shows it, in a fixed number of queries (the items
+    with their tasks and latest actors, then the actors of their recent events)."""
+    page = max(page, 1)
+    start = (page - 1) * INBOX_PAGE_SIZE
+    items = list(inbox_items(membership=membership, view=view)[start : start + INBOX_PAGE_SIZE + 1])
+    has_next = len(items) > INBOX_PAGE_SIZE
+    return {
+        "items": _with_headlines(items[:INBOX_PAGE_SIZE]),
+        "page": page,
+        "has_next": has_next,
+        "view": view,
+    }
+
+
+def inbox_item_row(*, membership: Membership, item_id: int) -> InboxItem | None:
+    """One of the member's items as a row of the inbox page (archived or not)."""
+    items = list(inbox_items(membership=membership, view="any").filter(pk=item_id))
+    return _with_headlines(items)[0] if items else None
+
+
+def mention_names(*, organization: Organization, ids=None) -> dict[int, str]:
+    """Membership id -> display name of the organization's members (only ``ids`` if given):
+    how mentions render."""
+    members = Membership.objects.filter(organization=organization).select_related("user")
+    if ids is not None:
+        if not ids:
+            return {}
+        members = members.filter(pk__in=ids)
+    return {m.pk: m.user.display_name for m in members.only("user__name", "user__email")}
+
+
+MENTION_SUGGESTIONS = 8
+
+
+def member_suggestions(*, organization: Organization, query: str) -> list[Membership]:
+    """Members whose name contains, or whose e-mail starts with, ``query`` (all members when it
+    is empty), by name: what typing ``@`` offers."""
+    members = Membership.objects.filter(organization=organization).select_related("user")
+    query = " ".join((query or "").split())[:100]
+    if query:
+        members = members.filter(Q(user__name__icontains=query) | Q(user__email__istartswith=query))
+    return list(
+        members.only("organization", "user__name", "user__email").order_by(
+            Lower("user__name"), "user__email"
+        )[:MENTION_SUGGESTIONS]
+    )
+
+
+def task_watchers(*, task: Task, members: list[Membership]) -> list[Membership]:
+    """The task's watchers among ``members`` (the organization's, already loaded), in their
+    order: one query for the ids."""
+    watching = set(Watch.objects.filter(task=task).values_list("membership_id", flat=True))
+    return [m for m in members if m.pk in watching]
+
+
+def viewer_unread(*, membership: Membership) -> Exists:
+    """An annotation for task querysets: the member has an unread inbox item about the task."""
+    return Exists(
+        InboxItem.objects.filter(task=OuterRef("pk"), recipient=membership, read_at__isnull=True)
+    )

@@ -6,8 +6,9 @@ never model instances, and ``notification_ids``: the outbox rows written with th
 
 from django.dispatch import Signal
 
-# kwargs: organization_id, task_id, completed_by_id, notification_ids
-task_completed = Signal()
+# kwargs: organization_id, task_id, membership_ids (whose inbox changed), notification_ids (e-mails
+# to deliver now), scheduled ([notification id, ISO time] of e-mail bundles to deliver then)
+inbox_notified = Signal()
 # kwargs: organization_id, membership_id, notification_ids
 member_joined = Signal()
 # kwargs: organization_id, invitation_id, notification_ids

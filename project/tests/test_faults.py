@@ -15,6 +15,7 @@ from project.tests.test_entrypoint import running_entrypoint, wait_for_health
 from tasks.notifications import deliver_pending_notifications
 from tasks.tests.conftest import free_port, redis_queue, running_consumer, wait_until
 from workspace.models import Notification, Role, Task, TaskStatus
+from workspace.services.watching import watchers_add
 from workspace.tenancy import organization_scope
 from workspace.tests.factories import MembershipFactory, ProjectFactory, TaskFactory
 
@@ -87,11 +88,17 @@ def test_redis_stopping_mid_session(redis, app_on, client, mailoutbox, password)
     owner = MembershipFactory(
         role=Role.OWNER, organization__slug="acme", user__email="olivia@example.com"
     )
-    mia = MembershipFactory(organization=owner.organization, user__email="mia@example.com")
+    # Mia created the task (so she watches it) and has her e-mails sent right away.
+    mia = MembershipFactory(
+        organization=owner.organization,
+        user__email="mia@example.com",
+        user__email_bundle_minutes=0,
+    )
     with organization_scope(owner.organization):
         task = TaskFactory(
             project=ProjectFactory(organization=owner.organization), created_by=mia.user
         )
+        watchers_add(task=task, memberships=[mia])
     app_on(redis.url)
     tasks_url = reverse("web:task-list", kwargs={"org_slug": "acme"})
 

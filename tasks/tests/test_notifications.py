@@ -29,6 +29,7 @@ from workspace.services.invitations import (
 )
 from workspace.services.members import membership_leave, membership_remove
 from workspace.services.tasks import task_delete, task_update
+from workspace.services.watching import watchers_add
 from workspace.tenancy import all_tenants, organization_scope
 from workspace.tests.factories import (
     InvitationFactory,
@@ -51,18 +52,27 @@ def _site(settings, huey_memory):
 
 @pytest.fixture
 def team(organization, owner):
-    """Mia created "Ship the release" and assigned it to Tom; Olivia (the owner) will finish it."""
+    """Mia created "Ship the release" and assigned it to Tom (so both watch it); Olivia (the
+    owner) will finish it. Mia and Tom have their e-mails sent right away, not bundled: these
+    tests are about delivering the outbox (bundling has its own, tasks/tests/test_bundles.py)."""
     mia = MembershipFactory(
-        organization=organization, user__name="Mia Maker", user__email="mia@example.com"
+        organization=organization,
+        user__name="Mia Maker",
+        user__email="mia@example.com",
+        user__email_bundle_minutes=0,
     )
     tom = MembershipFactory(
-        organization=organization, user__name="Tom Doer", user__email="tom@example.com"
+        organization=organization,
+        user__name="Tom Doer",
+        user__email="tom@example.com",
+        user__email_bundle_minutes=0,
     )
     with organization_scope(organization):
         project = ProjectFactory(organization=organization, name="Website")
         task = TaskFactory(
             project=project, title="Ship the release", created_by=mia.user, assignee=tom
         )
+        watchers_add(task=task, memberships=[mia, tom])
     return SimpleNamespace(organization=organization, owner=owner, mia=mia, tom=tom, task=task)
 
 
@@ -70,12 +80,14 @@ def team(organization, owner):
 def solo_task(team):
     """A task Tom created for himself: completing it owes exactly one e-mail (to Tom)."""
     with organization_scope(team.organization):
-        return TaskFactory(
+        task = TaskFactory(
             project=team.task.project,
             title="Write notes",
             created_by=team.tom.user,
             assignee=team.tom,
         )
+        watchers_add(task=task, memberships=[team.tom])
+        return task
 
 
 def set_status(task, actor, status):
@@ -110,8 +122,29 @@ def test_completion_mails_the_assignee_and_the_creator_but_not_the_completer(
     task_url = f"{SITE_URL}/o/acme/tasks/{team.task.number}/"
     assert task_url in by_recipient["tom@example.com"].body
     rows = notifications(team.organization)
-    assert [n.kind for n in rows] == [NotificationKind.TASK_COMPLETED] * 2
+    assert [n.kind for n in rows] == [NotificationKind.INBOX] * 2
     assert all(n.sent_at is not None and n.attempts == 1 for n in rows)
+
+
+def test_a_completion_mail_queued_before_the_inbox_existed_is_still_delivered(
+    team, smtp, mailoutbox
+):
+    """Rows of the old kind (one e-mail per completion) may be pending when the upgrade lands."""
+    with organization_scope(team.organization):
+        old = Notification.objects.create(
+            organization=team.organization,
+            kind=NotificationKind.TASK_COMPLETED,
+            recipient=team.tom.user,
+            recipient_email="tom@example.com",
+            subject_id=team.task.pk,
+            dedupe_key=f"task_completed:{team.task.pk}:then:{team.tom.user_id}",
+            payload={"completed_by": "Olivia Owner"},
+        )
+
+    assert deliver_notification(team.organization.pk, old.pk).get() == "sent"
+    [message] = mailoutbox
+    assert message.subject == f"#{team.task.number} Ship the release was completed"
+    assert "Olivia Owner completed" in message.body
 
 
 def test_the_assignee_completing_their_task_mails_only_the_creator(

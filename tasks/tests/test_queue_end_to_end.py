@@ -18,7 +18,9 @@ from tasks.tests.conftest import (
     wait_until,
 )
 from workspace.models import Notification, Role, Task, TaskStatus
+from workspace.services.comments import comment_create
 from workspace.services.tasks import task_update
+from workspace.services.watching import watchers_add
 from workspace.tenancy import all_tenants, organization_scope
 from workspace.tests.factories import MembershipFactory, ProjectFactory, TaskFactory
 
@@ -27,14 +29,20 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def finished_work():
-    """A task Mia created and assigned to Tom; Olivia is about to complete it."""
+    """A task Mia created and assigned to Tom (both watch it, and want e-mails right away);
+    Olivia is about to complete it."""
     olivia = MembershipFactory(role=Role.OWNER, user__name="Olivia")
     organization = olivia.organization
-    mia = MembershipFactory(organization=organization, user__email="mia@example.com")
-    tom = MembershipFactory(organization=organization, user__email="tom@example.com")
+    mia = MembershipFactory(
+        organization=organization, user__email="mia@example.com", user__email_bundle_minutes=0
+    )
+    tom = MembershipFactory(
+        organization=organization, user__email="tom@example.com", user__email_bundle_minutes=0
+    )
     with organization_scope(organization):
         project = ProjectFactory(organization=organization)
         task = TaskFactory(project=project, title="Ship it", created_by=mia.user, assignee=tom)
+        watchers_add(task=task, memberships=[mia, tom])
     return olivia, task
 
 
@@ -88,3 +96,31 @@ def test_redis_down_the_change_commits_and_mail_follows_when_redis_is_back(
     assert sorted(m.to[0] for m in mail.outbox) == ["mia@example.com", "tom@example.com"]
     with organization_scope(task.organization):
         assert Notification.objects.pending().count() == 0
+
+
+def test_a_bundle_is_scheduled_on_commit_and_sent_by_the_consumer_when_its_window_closes(
+    finished_work, mailoutbox
+):
+    """Tom bundles his e-mails over 5 minutes: the completion and a comment go out as one
+    e-mail, from the queue's schedule, once the window has passed."""
+    olivia, task = finished_work
+    tom = task.assignee.user
+    tom.email_bundle_minutes = 5
+    tom.save(update_fields=["email_bundle_minutes"])
+    tom.notification_channels = {"comments": "email"}
+    tom.save(update_fields=["notification_channels"])
+
+    with redis_queue() as huey, running_consumer(huey):
+        complete(task, olivia)
+        with organization_scope(task.organization), transaction.atomic():
+            comment_create(task=task, actor=olivia, body="Shipped, thanks!")
+        assert len(huey.scheduled()) == 1  # one bundle, due in 5 minutes
+        assert not wait_until(lambda: any(m.to == [tom.email] for m in mail.outbox), 1.0)
+        with time_machine.travel(timezone.now() + timedelta(minutes=5, seconds=1), tick=True):
+            assert wait_until(lambda: any(m.to == [tom.email] for m in mail.outbox))
+
+    [bundle] = [m for m in mail.outbox if m.to == [tom.email]]
+    assert bundle.subject == f"2 updates on #{task.number} Ship it"
+    assert "Olivia completed it" in bundle.body
+    assert "Olivia commented" in bundle.body
+    assert '"Shipped, thanks!"' in bundle.body

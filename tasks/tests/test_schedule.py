@@ -18,6 +18,7 @@ from tasks.cleanup import purge_deleted_organizations, purge_deleted_records
 from tasks.digests import schedule_weekly_digests, send_weekly_digest
 from tasks.exports import sweep_exports
 from tasks.notifications import deliver_notification, deliver_pending_notifications
+from tasks.reminders import send_due_reminders
 from workspace.tests.factories import OrganizationFactory
 
 # Huey runs with utc=True: the scheduler hands naive UTC datetimes to validate_datetime.
@@ -118,6 +119,22 @@ def test_exports_are_swept_hourly_at_a_quarter_past(moment, expected):
     assert runs_at(sweep_exports, moment) is expected
 
 
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (MONDAY.replace(hour=0, minute=0), True),
+        (TUESDAY.replace(hour=7, minute=15), True),
+        (TUESDAY.replace(hour=13, minute=30), True),
+        (SUNDAY.replace(hour=23, minute=45), True),
+        (TUESDAY.replace(hour=8, minute=1), False),
+        (TUESDAY.replace(hour=8, minute=59), False),
+    ],
+)
+def test_reminders_are_checked_every_15_minutes(moment, expected):
+    """09:00 somewhere comes every quarter hour (zones differ by 15, 30 or 60 minutes)."""
+    assert runs_at(send_due_reminders, moment) is expected
+
+
 def periodic_names(moment: datetime) -> set[str]:
     return {
         task.name for task in HUEY.read_periodic(moment) if task.__module__.startswith("tasks.")
@@ -128,18 +145,22 @@ def test_what_the_scheduler_starts_at_a_few_moments():
     assert periodic_names(MONDAY.replace(hour=8)) == {
         "deliver_pending_notifications",
         "schedule_weekly_digests",
+        "send_due_reminders",
     }
     assert periodic_names(TUESDAY.replace(hour=2)) == {
         "deliver_pending_notifications",
         "purge_deleted_records",
+        "send_due_reminders",
     }
     assert periodic_names(TUESDAY.replace(hour=2, minute=30)) == {
         "deliver_pending_notifications",
         "purge_deleted_organizations",
+        "send_due_reminders",
     }
     assert periodic_names(TUESDAY.replace(hour=3, minute=30)) == {
         "deliver_pending_notifications",
         "sync_all_billing",
+        "send_due_reminders",
     }
     assert periodic_names(TUESDAY.replace(hour=12, minute=34)) == {"deliver_pending_notifications"}
 
@@ -158,6 +179,7 @@ PERIODIC_LOCKS = [
     (purge_deleted_organizations, "purge-deleted-organizations"),
     (sweep_exports, "sweep-exports"),
     (sync_all_billing, "sync-all-billing"),
+    (send_due_reminders, "send-due-reminders"),
 ]
 
 
@@ -233,6 +255,8 @@ JOBS = {
     "tasks.exports.sweep_exports",
     "tasks.billing.sync_billing_status",
     "tasks.billing.sync_all_billing",
+    "tasks.reminders.send_due_reminders",
+    "tasks.reminders.send_reminders",
 }
 
 
@@ -262,7 +286,7 @@ def test_the_consumer_process_registers_every_job_at_startup():
         "print(json.dumps({"
         "'jobs': sorted(HUEY._registry._registry),"
         "'receivers': {name: len(getattr(signals, name).receivers) for name in"
-        " ('task_completed', 'member_joined', 'invitation_sent', 'billing_changed',"
+        " ('inbox_notified', 'member_joined', 'invitation_sent', 'billing_changed',"
         " 'organization_deleted', 'export_requested')}}))"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "project.settings.test"}
@@ -278,7 +302,7 @@ def test_the_consumer_process_registers_every_job_at_startup():
     found = json.loads(result.stdout.strip().splitlines()[-1])
     assert set(found["jobs"]) >= JOBS
     assert found["receivers"] == {
-        "task_completed": 1,
+        "inbox_notified": 1,
         "member_joined": 1,
         "invitation_sent": 1,
         "billing_changed": 1,

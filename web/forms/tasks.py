@@ -2,6 +2,7 @@ from datetime import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from workspace.models import (
     CustomField,
@@ -77,6 +78,8 @@ class TaskForm(forms.Form):
         required=False,
         max_length=Task._meta.get_field("description").max_length,
         widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Markdown: **bold**, *italic*, `code`, lists, quotes and links. Type @ to "
+        "mention a member.",
     )
     status = forms.ChoiceField(choices=TaskStatus.choices, initial=TaskStatus.TODO)
     priority = forms.ChoiceField(choices=Priority.key_choices(), initial=Priority.MEDIUM.key)
@@ -121,6 +124,17 @@ class TaskForm(forms.Form):
                 *((m.pk, m.user.display_name) for m in members),
             ]
             self.initials = {str(m.pk): m.user.initials for m in members}
+        if "description" in self.fields:  # Markdown, with @mentions offered while typing
+            self.fields["description"].widget.attrs.update(
+                {
+                    "data-mentions-url": reverse(
+                        "web:member-suggest", kwargs={"org_slug": organization.slug}
+                    ),
+                    "aria-autocomplete": "list",
+                    "aria-controls": "mentions-id_description",
+                    "autocomplete": "off",
+                }
+            )
         self.definitions = self._definitions(project)
         for definition in self.definitions:
             self.fields[CUSTOM_PREFIX + definition.key] = custom_form_field(definition)

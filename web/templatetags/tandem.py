@@ -7,6 +7,8 @@ from django import template
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
+from workspace import markdown as markdown_text
+
 register = template.Library()
 
 UNDO_PREFIX = "undo:"
@@ -85,3 +87,11 @@ def change_lines(changed_fields) -> list[dict]:
             }
         )
     return lines
+
+
+@register.filter
+def markdown(html: str, mention_names: dict | None) -> str:
+    """Stored, sanitized Markdown HTML (``Comment.body_rendered``, ``Task.description_rendered``)
+    for a page: mentions show the current names of ``mention_names`` (membership id -> name),
+    everything is cleaned again on the way out."""
+    return markdown_text.display(html, mention_names or {})

@@ -34,6 +34,8 @@ class TenantObjects:
     def export_token(self) -> str:
         return download_token(self.export)
 
+    inbox_item: object
+
 
 @dataclass(frozen=True)
 class Route:
@@ -129,6 +131,19 @@ TENANT_ROUTES: dict[str, Route] = {
     "web:trash": Route(no_kwargs, Role.ADMIN),
     "web:trash-restore": Route(lambda o: {"kind": "task", "pk": o.deleted_task.pk}, Role.ADMIN),
     "web:task-restore": Route(lambda o: {"number": o.deleted_task.number}),
+    # Watching, mentions and the inbox
+    "web:task-watch": Route(
+        lambda o: {"number": o.task.number}, post_data=lambda o: {"watching": "1"}
+    ),
+    "web:member-suggest": Route(no_kwargs),
+    "web:inbox": Route(no_kwargs),
+    "web:inbox-count": Route(no_kwargs),
+    "web:inbox-read-all": Route(no_kwargs),
+    "web:inbox-open": Route(lambda o: {"pk": o.inbox_item.pk}),
+    "web:inbox-read": Route(lambda o: {"pk": o.inbox_item.pk}),
+    "web:inbox-unread": Route(lambda o: {"pk": o.inbox_item.pk}),
+    "web:inbox-archive": Route(lambda o: {"pk": o.inbox_item.pk}),
+    "web:inbox-unarchive": Route(lambda o: {"pk": o.inbox_item.pk}),
 }
 
 

@@ -48,6 +48,8 @@ FORMS = {
     "accounts.forms.EmailPreferencesForm": lambda m: {},
     "accounts.forms.ProfileForm": lambda m: {},
     "accounts.forms.AccountDeleteForm": lambda m: {},
+    "accounts.forms.TimeZoneForm": lambda m: {},
+    "accounts.forms.NotificationPreferencesForm": lambda m: {},
     "web.forms.comments.CommentForm": lambda m: {},
     "web.forms.organizations.OrganizationNameForm": lambda m: {},
     "web.forms.organizations.OrganizationSlugForm": lambda m: {},

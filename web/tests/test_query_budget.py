@@ -10,9 +10,11 @@ from django.utils import timezone
 
 from workspace import revisions
 from workspace.models import Role, TaskStatus
+from workspace.services.watching import watchers_add
 from workspace.tenancy import organization_scope
 from workspace.tests.factories import (
     CommentFactory,
+    InboxItemFactory,
     MembershipFactory,
     ProjectFactory,
     TaskFactory,
@@ -24,8 +26,8 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 @pytest.fixture
 def workspace_data(organization, member):
-    """``grow(n)`` adds n tasks (spread over projects, members, statuses and due dates) and n
-    comments on task #1 to the member's organization."""
+    """``grow(n)`` adds n tasks (spread over projects, members, statuses and due dates), n
+    comments on task #1 and n items in the member's inbox to the member's organization."""
     with organization_scope(organization):
         projects = ProjectFactory.create_batch(3, organization=organization)
         colleagues = [
@@ -33,12 +35,14 @@ def workspace_data(organization, member):
             *MembershipFactory.create_batch(3, organization=organization, role=Role.MEMBER),
         ]
         first = TaskFactory(project=projects[0], assignee=member, title="First report")
+        # Its watchers hear about every status change the benchmark's POST makes.
+        watchers_add(task=first, memberships=colleagues)
 
     def grow(n: int):
         today = timezone.localdate()
         with organization_scope(organization):
             for i in range(n):
-                TaskFactory(
+                task = TaskFactory(
                     project=projects[i % 3],
                     assignee=colleagues[i % 4] if i % 5 else None,
                     status=TaskStatus.values[i % 4],
@@ -46,6 +50,7 @@ def workspace_data(organization, member):
                     title=f"Weekly report {i}" if i % 2 else f"Task {i}",
                 )
                 CommentFactory(task=first, author=colleagues[i % 4].user)
+                InboxItemFactory(task=task, recipient=member, actor=colleagues[1 + i % 3].user)
 
     return first, grow
 
@@ -73,6 +78,7 @@ def _scenarios(first):
             f"task_list_by_{sort}": ("get", tasks, {"sort": sort}, {})
             for sort in ("title", "status", "-project", "assignee")
         },
+        "inbox": ("get", reverse("web:inbox", kwargs={"org_slug": "acme"}), {}, {}),
         "inline_status_change": (
             "post",
             reverse(

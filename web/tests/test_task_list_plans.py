@@ -17,9 +17,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
-from workspace.models import Organization
-from workspace.seeding import SeedPlan, seed
-from workspace.selectors import SUMMARY_COUNT_CAP
+from workspace.models import Membership, Organization
+from workspace.seeding import SeedPlan, seed, seed_inbox
+from workspace.selectors import INBOX_COUNT_CAP, SUMMARY_COUNT_CAP
+from workspace.tenancy import organization_scope
 
 pytestmark = pytest.mark.django_db
 
@@ -55,8 +56,17 @@ def big(django_db_setup, django_db_blocker):
                 cursor.execute("SET default_statistics_target = 1000")
                 cursor.execute("VACUUM ANALYZE")
                 cursor.execute("RESET default_statistics_target")
+            member = User.objects.get(email=f"user4@{organization.slug}.example.com")
+            with organization_scope(organization):
+                seed_inbox(
+                    organization=organization,
+                    membership=Membership.objects.get(user=member),
+                    items=2_000,
+                )
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE workspace_inboxitem")
             client = Client()
-            client.force_login(User.objects.get(email=f"user4@{organization.slug}.example.com"))
+            client.force_login(member)
             yield organization, client
         finally:
             call_command("flush", verbosity=0, interactive=False)
@@ -71,7 +81,9 @@ def _plans(client, organization: Organization, query: dict, page="task-list") ->
     plans = {}
     with connection.cursor() as cursor:
         for sql in (q["sql"] for q in captured.captured_queries):
-            if sql.startswith("SELECT") and '"workspace_task"' in sql:
+            # The header's inbox count joins tasks too: it has its own test below.
+            inbox = '"workspace_inboxitem"' in sql
+            if sql.startswith("SELECT") and '"workspace_task"' in sql and not inbox:
                 cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
                 plans[sql] = cursor.fetchone()[0][0]["Plan"]
     return plans
@@ -225,3 +237,24 @@ def test_sorting_by_a_group_reads_a_page_per_group_not_the_organization(big, sor
     assert read <= 31 * 50, json.dumps(plan)[:3000]  # at most 50 per group (30 members + nobody)
     sorted_rows = [n["Actual Rows"] for n in _nodes(plan) if n["Node Type"] == "Sort"]
     assert all(rows <= 31 * 50 for rows in sorted_rows)
+
+
+def test_the_header_inbox_count_reads_the_unread_index_up_to_its_cap(big):
+    """Every organization page counts the member's unread inbox items: one query on the
+    ``inbox_unread`` partial index that stops at 100 rows, however many there are (here about
+    700 unread of 2,000)."""
+    organization, client = big
+    url = reverse("web:project-list", kwargs={"org_slug": organization.slug})
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    [sql] = [q["sql"] for q in captured.captured_queries if "workspace_inboxitem" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
+        plan = cursor.fetchone()[0][0]["Plan"]
+
+    assert "COUNT(*)" in sql
+    scans = [n for n in _nodes(plan) if n.get("Relation Name") == "workspace_inboxitem"]
+    assert [n.get("Index Name") for n in scans] == ["inbox_unread"], json.dumps(plan)[:3000]
+    assert max(n["Actual Rows"] for n in scans) <= INBOX_COUNT_CAP + 1
+    assert not [n for n in _nodes(plan) if n["Node Type"] == "Seq Scan"]

@@ -13,6 +13,7 @@ from workspace.tenancy import organization_scope
 from workspace.tests.factories import (
     CommentFactory,
     CustomFieldFactory,
+    InboxItemFactory,
     InvitationFactory,
     MembershipFactory,
     OrganizationFactory,
@@ -53,6 +54,7 @@ def build_tenant(slug: str, tasks: int) -> TenantObjects:
             finished_at=timezone.now(),
             expires_at=timezone.now() + timedelta(hours=1),
         )
+        inbox_item = InboxItemFactory(recipient=owner, task=task)
     return TenantObjects(
         organization=organization,
         owner=owner,
@@ -64,6 +66,7 @@ def build_tenant(slug: str, tasks: int) -> TenantObjects:
         custom_field=field,
         deleted_task=deleted_task,
         export=export,
+        inbox_item=inbox_item,
     )
 
 

@@ -26,7 +26,8 @@ class CommentMixin(TaskObjectMixin):
         )
 
     def fragment(self, partial: str, context: dict, status: int = 200):
-        context = {"task": self.get_task(), **context}
+        names = {m.pk: m.user.display_name for m in self.members()}
+        context = {"task": self.get_task(), "mention_names": names, **context}
         return TemplateResponse(self.request, f"{TEMPLATE}#{partial}", context, status=status)
 
     def back_to_task(self):

@@ -5,20 +5,39 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.views.generic import FormView, TemplateView
 
-from accounts.forms import AccountDeleteForm, EmailPreferencesForm, ProfileForm
-from accounts.services import user_set_email_preferences, user_update_profile
+from accounts.forms import (
+    AccountDeleteForm,
+    EmailPreferencesForm,
+    NotificationPreferencesForm,
+    ProfileForm,
+    TimeZoneForm,
+)
+from accounts.services import (
+    user_set_email_preferences,
+    user_set_notification_preferences,
+    user_set_time_zone,
+    user_update_profile,
+)
 from workspace.selectors import recent_sign_ins
 from workspace.services.accounts import account_delete, organizations_blocking_deletion
 
 
 class ProfileView(LoginRequiredMixin, TemplateView):
-    """Name, e-mail preferences and recent sign-ins. Each form posts its own button's value."""
+    """Name, time zone, notification and e-mail preferences, recent sign-ins. Each form posts
+    its own button's value."""
 
     template_name = "web/profile.html"
 
     def get_context_data(self, **kwargs):
         user = self.request.user
         kwargs.setdefault("form", ProfileForm(initial={"name": user.name}))
+        kwargs.setdefault(
+            "time_zone_form", TimeZoneForm(initial={"time_zone": user.time_zone or "UTC"})
+        )
+        kwargs.setdefault(
+            "notifications_form",
+            NotificationPreferencesForm(initial=NotificationPreferencesForm.initial_for(user)),
+        )
         kwargs.setdefault(
             "email_form",
             EmailPreferencesForm(
@@ -33,18 +52,53 @@ class ProfileView(LoginRequiredMixin, TemplateView):
         return super().get_context_data(**kwargs)
 
     def post(self, request, *args, **kwargs):
-        if request.POST.get("form") == "email":
+        chosen = request.POST.get("form")
+        if chosen == "email":
             form = EmailPreferencesForm(request.POST)
             form.is_valid()  # two optional booleans: always valid
             user_set_email_preferences(user=request.user, **form.cleaned_data)
             messages.success(request, "Your e-mail preferences were saved.")
             return redirect("web:profile")
+        if chosen == "time_zone":
+            return self.save_time_zone(request)
+        if chosen == "notifications":
+            return self.save_notifications(request)
         form = ProfileForm(request.POST)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=422)
         user_update_profile(user=request.user, name=form.cleaned_data["name"])
         messages.success(request, "Your profile was saved.")
         return redirect("web:profile")
+
+    def save_time_zone(self, request):
+        form = TimeZoneForm(request.POST)
+        if form.is_valid():
+            try:
+                user_set_time_zone(user=request.user, time_zone=form.cleaned_data["time_zone"])
+            except ValidationError as error:
+                form.add_error("time_zone", error.messages)
+        if not form.is_valid():
+            context = self.get_context_data(time_zone_form=form)
+            return self.render_to_response(context, status=422)
+        messages.success(request, f"Times are now shown in {request.user.time_zone}.")
+        return redirect("web:profile")
+
+    def save_notifications(self, request):
+        form = NotificationPreferencesForm(request.POST)
+        if form.is_valid():
+            try:
+                user_set_notification_preferences(
+                    user=request.user,
+                    channels=form.channels(),
+                    bundle_minutes=form.cleaned_data["email_bundle_minutes"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+        if not form.is_valid():
+            context = self.get_context_data(notifications_form=form)
+            return self.render_to_response(context, status=422)
+        messages.success(request, "Your notification preferences were saved.")
+        return redirect(f"{request.path}#notifications")
 
 
 class AccountDeleteView(LoginRequiredMixin, FormView):

@@ -25,6 +25,7 @@ from web.templatetags.tandem import UNDO_PREFIX
 from workspace import permissions, selectors
 from workspace.models import Priority, Project, Task, TaskStatus
 from workspace.services import tasks as services
+from workspace.services.inbox import inbox_mark_task_read
 
 TASK_CHANGED = "task-changed"
 PARTS = "components/task.html"  # the task-row, task-card, cell and editor partials
@@ -41,7 +42,9 @@ class TaskObjectMixin(OrganizationMixin, WriteLimitMixin):
     def get_task(self) -> Task:
         if not hasattr(self, "_task"):
             self._task = get_object_or_404(
-                selectors.task_list(organization=self.organization).select_related("created_by"),
+                selectors.task_list(organization=self.organization)
+                .select_related("created_by")
+                .annotate(viewer_unread=selectors.viewer_unread(membership=self.membership)),
                 number=self.kwargs["number"],
             )
             self._task.organization = self.organization  # the same row: no second query
@@ -237,8 +240,17 @@ class TaskCreateView(TaskFormMixin, TaskObjectMixin, FormView):
 class TaskDetailView(TaskObjectMixin, TemplateView):
     template_name = "web/task_detail.html"
 
+    def get(self, request, *args, **kwargs):
+        task = self.get_task()
+        if task.viewer_unread:  # opening the task reads its inbox item (before the count shows)
+            inbox_mark_task_read(task=task, actor=self.membership)
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         task = self.get_task()
+        members = self.members()
+        kwargs.setdefault("mention_names", {m.pk: m.user.display_name for m in members})
+        kwargs.update(watchers_context(task, self.membership, members))
         kwargs.setdefault("task", task)
         kwargs.setdefault("tasks_url", self.tasks_url())
         kwargs.setdefault("comments", selectors.comment_list(task=task))
@@ -253,6 +265,11 @@ class TaskDetailView(TaskObjectMixin, TemplateView):
         if wants_fragment(self.request) and self.request.htmx.target == "task-history":
             return [f"{self.template_name}#task-history"]
         return [self.template_name]
+
+
+def watchers_context(task, membership, members) -> dict:
+    watchers = selectors.task_watchers(task=task, members=members)
+    return {"watchers": watchers, "watching": any(m.pk == membership.pk for m in watchers)}
 
 
 def custom_values_for_display(task: Task) -> list[tuple[str, object]]:

@@ -2,6 +2,7 @@ from .audit import SIGN_IN_ACTIONS, AuditAction, AuditLog
 from .base import SoftDeleteModel, TenantModel, TimeStampedModel, tenant_manager
 from .comments import Comment
 from .exports import ExportStatus, OrganizationExport
+from .inbox import EVENT_TOPICS, RECENT_EVENTS_MAX, EventKind, InboxItem, ReminderRun, Watch
 from .notifications import Notification, NotificationKind
 from .organizations import (
     INVITATION_TTL,
@@ -25,17 +26,21 @@ from .tasks import (
 )
 
 __all__ = [
+    "EVENT_TOPICS",
     "INVITATION_TTL",
     "OPEN_STATUSES",
     "ORGANIZATION_RESTORE_WINDOW",
+    "RECENT_EVENTS_MAX",
     "ROW_VALUES",
     "SIGN_IN_ACTIONS",
     "AuditAction",
     "AuditLog",
     "Comment",
     "CustomField",
+    "EventKind",
     "ExportStatus",
     "FieldType",
+    "InboxItem",
     "Invitation",
     "Membership",
     "Notification",
@@ -47,12 +52,14 @@ __all__ = [
     "Priority",
     "Project",
     "ProjectStatus",
+    "ReminderRun",
     "Role",
     "SoftDeleteModel",
     "Task",
     "TaskStatus",
     "TenantModel",
     "TimeStampedModel",
+    "Watch",
     "tenant_manager",
     "version_from_token",
     "version_token",

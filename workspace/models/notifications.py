@@ -11,6 +11,8 @@ class NotificationKind(models.TextChoices):
     INVITATION = "invitation", "Invitation"
     DIGEST = "digest", "Weekly digest"
     ORGANIZATION_DELETED = "organization_deleted", "Organization deleted"
+    # Inbox events bundled into one e-mail per person and window (payload["events"]).
+    INBOX = "inbox", "Task updates"
 
 
 class NotificationQuerySet(models.QuerySet):

@@ -8,6 +8,8 @@ from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 
+from workspace import markdown
+
 from .base import SoftDeleteModel, TenantModel, TimeStampedModel, VersionField, tenant_manager
 
 
@@ -132,6 +134,8 @@ class Task(TenantModel, TimeStampedModel, SoftDeleteModel):
     description = models.TextField(
         blank=True, max_length=20000, validators=[MaxLengthValidator(20000)]
     )
+    # ``description`` rendered from Markdown and sanitized when saved (workspace.markdown).
+    description_html = models.TextField(blank=True, editable=False)
     status = models.CharField(max_length=12, choices=TaskStatus.choices, default=TaskStatus.TODO)
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.MEDIUM)
     due_date = models.DateField(null=True, blank=True)
@@ -245,6 +249,13 @@ class Task(TenantModel, TimeStampedModel, SoftDeleteModel):
     @property
     def is_overdue(self) -> bool:
         return self.is_open and self.due_date is not None and self.due_date < timezone.localdate()
+
+    @property
+    def description_rendered(self) -> str:
+        """The stored rendering (rows written before Markdown are rendered on the fly)."""
+        if self.description_html or not self.description:
+            return self.description_html
+        return markdown.render(self.description).html
 
     @property
     def priority_key(self) -> str:

@@ -4,9 +4,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from workspace import permissions
+from workspace import markdown, permissions
 from workspace.audit import audit_record
-from workspace.models import AuditAction, Comment, Membership, Task
+from workspace.models import AuditAction, Comment, EventKind, Membership, Task
+from workspace.services.inbox import inbox_notify
+from workspace.services.watching import watchers_add
 
 
 def _clean_body(body: str) -> str:
@@ -16,16 +18,47 @@ def _clean_body(body: str) -> str:
     return body
 
 
+def _render(comment: Comment) -> list[int]:
+    """Store the rendered body; return the members of the organization it mentions."""
+    rendered = markdown.render(comment.body)
+    comment.body_html = rendered.html
+    if not rendered.mentions:
+        return []
+    return list(
+        Membership.objects.filter(
+            organization=comment.organization_id, pk__in=rendered.mentions
+        ).values_list("pk", flat=True)
+    )
+
+
 @transaction.atomic
 def comment_create(*, task: Task, actor: Membership, body: str) -> Comment:
+    """The author and everyone mentioned start watching; the mentioned hear about it as a
+    mention, the other watchers as a comment."""
     comment = Comment(
         organization_id=task.organization_id, task=task, author=actor.user, body=_clean_body(body)
     )
     comment.full_clean(exclude=["organization", "task", "author"])
+    mentioned = _render(comment)
     comment.save()
     audit_record(
         organization=task.organization, actor=actor, action=AuditAction.CREATED, target=comment
     )
+    detail = {"comment": comment.pk}
+    # The watchers so far, then the newly mentioned (a mention, not also a comment).
+    inbox_notify(
+        task=task,
+        actor=actor,
+        kind=EventKind.COMMENTED,
+        watchers=True,
+        exclude=mentioned,
+        detail=detail,
+    )
+    if mentioned:
+        inbox_notify(
+            task=task, actor=actor, kind=EventKind.MENTIONED, recipients=mentioned, detail=detail
+        )
+    watchers_add(task=task, memberships=[actor, *mentioned], checked=True)
     return comment
 
 
@@ -40,7 +73,9 @@ def comment_update(*, comment: Comment, actor: Membership, body: str) -> Comment
     comment.body = body
     comment.edited_at = timezone.now()
     comment.full_clean(exclude=["organization", "task", "author"])
-    comment.save(update_fields=["body", "edited_at", "updated_at"])
+    before = set(markdown.mentioned_ids(old))
+    added = [pk for pk in _render(comment) if pk not in before]
+    comment.save(update_fields=["body", "body_html", "edited_at", "updated_at"])
     audit_record(
         organization=comment.organization,
         actor=actor,
@@ -48,6 +83,15 @@ def comment_update(*, comment: Comment, actor: Membership, body: str) -> Comment
         target=comment,
         changed_fields={"body": [old, body]},
     )
+    if added:  # only the members this edit mentions for the first time
+        watchers_add(task=comment.task, memberships=added, checked=True)
+        inbox_notify(
+            task=comment.task,
+            actor=actor,
+            kind=EventKind.MENTIONED,
+            recipients=added,
+            detail={"comment": comment.pk},
+        )
     return comment
 
 

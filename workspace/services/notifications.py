@@ -3,7 +3,7 @@ them once (see ``workspace.models.Notification``)."""
 
 import logging
 import smtplib
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -12,8 +12,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.unsubscribe import make_token
-from workspace import selectors
+from workspace import markdown, selectors
 from workspace.models import (
+    Comment,
+    InboxItem,
     Invitation,
     Membership,
     Notification,
@@ -102,6 +104,7 @@ def _unsubscribe_url(user: User | None, kind: str) -> str | None:
 
 
 def _compose_task_completed(n: Notification) -> EmailMultiAlternatives | None:
+    """Queued before completions became inbox events (kept for rows still pending then)."""
     if n.recipient is None or not n.recipient.notify_by_email or not _still_member(n):
         return None
     task = Task.objects.select_related("project").filter(pk=n.subject_id).first()
@@ -199,7 +202,92 @@ def _compose_organization_deleted(n: Notification) -> EmailMultiAlternatives | N
     )
 
 
+EXCERPT_LENGTH = 280
+
+
+def _still_unread(event: dict, items: dict[int, InboxItem]) -> bool:
+    """The event's inbox item still exists and the person has not read it since."""
+    item = items.get(event.get("item"))
+    if item is None:
+        return False
+    seen = item.seen_until
+    return seen is None or seen < datetime.fromisoformat(event["at"])
+
+
+def _compose_inbox(n: Notification) -> EmailMultiAlternatives | None:
+    """One e-mail for the events of a bundle the person has not read in the app, grouped by
+    task; tasks deleted since are left out. Nothing left to say: None (skipped)."""
+    user = n.recipient
+    if user is None or not user.notify_by_email:
+        return None
+    membership = Membership.objects.filter(organization=n.organization, user=user).first()
+    if membership is None:  # left the organization since
+        return None
+    events = n.payload.get("events", [])
+    items = {
+        i.pk: i
+        for i in InboxItem.objects.filter(
+            recipient=membership, pk__in={e.get("item") for e in events}
+        ).only("pk", "seen_until")
+    }
+    events = [e for e in events if _still_unread(e, items)]
+    tasks = {
+        t.pk: t
+        for t in Task.objects.filter(pk__in={e["task"] for e in events}).select_related("project")
+    }
+    events = [e for e in events if e["task"] in tasks]
+    if not events:
+        return None
+    actors = selectors.users_by_id(ids={e.get("actor") for e in events})
+    comments = {
+        c.pk: c
+        for c in Comment.objects.filter(
+            task__in=list(tasks), pk__in={e["comment"] for e in events if e.get("comment")}
+        )
+    }
+    names = selectors.mention_names(
+        organization=n.organization,
+        ids={m for c in comments.values() for m in markdown.mentioned_ids(c.body)},
+    )
+    groups: dict[int, dict] = {}
+    for event in events:
+        task = tasks[event["task"]]
+        group = groups.setdefault(
+            task.pk,
+            {"task": task, "url": absolute_url(task.get_absolute_url()), "events": []},
+        )
+        comment = comments.get(event.get("comment"))
+        excerpt = markdown.as_plain_text(comment.body, names) if comment else ""
+        group["events"].append(
+            {
+                "kind": event["kind"],
+                "text": selectors.inbox_event_text(event, actors),
+                "actor": selectors.actor_name(event.get("actor"), actors),
+                "at": datetime.fromisoformat(event["at"]),
+                "excerpt": excerpt[:EXCERPT_LENGTH]
+                + ("…" if len(excerpt) > EXCERPT_LENGTH else ""),
+            }
+        )
+    return build_templated_email(
+        template="inbox",
+        to=[n.recipient_email],
+        context={
+            "recipient": user,
+            "organization": n.organization,
+            "groups": list(groups.values()),
+            "count": len(events),
+            "more": n.payload.get("more", 0),
+            "inbox_url": absolute_url(
+                reverse("web:inbox", kwargs={"org_slug": n.organization.slug})
+            ),
+            "preferences_url": absolute_url(reverse("web:profile")) + "#notifications",
+        },
+        unsubscribe_url=_unsubscribe_url(user, "notifications"),
+    )
+
+
 COMPOSERS = {
+    NotificationKind.INBOX: _compose_inbox,
     NotificationKind.TASK_COMPLETED: _compose_task_completed,
     NotificationKind.WELCOME: _compose_welcome,
     NotificationKind.INVITATION: _compose_invitation,
@@ -248,7 +336,9 @@ def notification_deliver(*, notification_id: int) -> str:
         ):
             message = None  # nothing else is said about a deleted organization
         else:
-            message = COMPOSERS[n.kind](n)
+            # Dates and times in the e-mail are the recipient's.
+            with timezone.override(n.recipient.tzinfo if n.recipient else UTC):
+                message = COMPOSERS[n.kind](n)
         if message is None:
             _finish(n, skipped_at=timezone.now())
             return "skipped"

@@ -5,21 +5,22 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from workspace import permissions, signals
+from workspace import markdown, permissions
 from workspace.audit import audit_record, describe_changes
 from workspace.custom_fields import clean_custom_values
 from workspace.models import (
     AuditAction,
     CustomField,
+    EventKind,
     Membership,
-    NotificationKind,
     Organization,
     Priority,
     Project,
     Task,
     TaskStatus,
 )
-from workspace.services.notifications import announce_after_commit, notification_queue
+from workspace.services.inbox import inbox_notify
+from workspace.services.watching import watchers_add
 
 EDITABLE_FIELDS = (
     "title",
@@ -119,41 +120,14 @@ def due_date_warning(task: Task) -> str | None:
     return None
 
 
-def _announce_completion(task: Task, actor: Membership) -> None:
-    """The task became done: queue an e-mail for its assignee and its creator (not for whoever
-    completed it), once per completion."""
-    recipients = {}
-    if task.assignee is not None:
-        recipients[task.assignee.user_id] = task.assignee.user
-    if task.created_by is not None:
-        recipients[task.created_by_id] = task.created_by
-    recipients.pop(actor.user_id, None)
-    members = set(
-        Membership.objects.filter(
-            organization=task.organization_id, user_id__in=list(recipients)
-        ).values_list("user_id", flat=True)
-    )
-    recipients = {pk: user for pk, user in recipients.items() if pk in members}
-    completion = task.completed_at.isoformat()
-    notifications = [
-        notification_queue(
-            organization=task.organization,
-            kind=NotificationKind.TASK_COMPLETED,
-            recipient=user,
-            recipient_email=user.email,
-            subject_id=task.pk,
-            dedupe_key=f"task_completed:{task.pk}:{completion}:{user.pk}",
-            payload={"completed_by": actor.user.display_name},
+def _mentioned(task: Task, ids) -> list[int]:
+    """Membership ids among ``ids`` that belong to the task's organization."""
+    if not ids:
+        return []
+    return list(
+        Membership.objects.filter(organization=task.organization_id, pk__in=ids).values_list(
+            "pk", flat=True
         )
-        for user in recipients.values()
-        if user.is_active
-    ]
-    announce_after_commit(
-        signals.task_completed,
-        organization=task.organization,
-        notifications=notifications,
-        task_id=task.pk,
-        completed_by_id=actor.user_id,
     )
 
 
@@ -168,6 +142,12 @@ def _lock_project(project: Project | None) -> Project | None:
         return None
     locked = Project.all_objects.select_for_update().filter(pk=project.pk).first()
     return locked or project
+
+
+def _render_description(task: Task) -> tuple[int, ...]:
+    rendered = markdown.render(task.description)
+    task.description_html = rendered.html
+    return rendered.mentions
 
 
 def _definitions(project: Project) -> list[CustomField]:
@@ -210,11 +190,16 @@ def task_create(
     _validate(task, creating=True)
     task.custom_fields = clean_custom_values(_definitions(project), custom_fields or {})
     _track_completion(task, None)
+    mentions = _mentioned(task, _render_description(task))
     task.number = _allocate_number(organization)
     task.save()
     audit_record(organization=organization, actor=actor, action=AuditAction.CREATED, target=task)
-    if task.status == TaskStatus.DONE:
-        _announce_completion(task, actor)
+    # The creator, the assignee and everyone mentioned watch it.
+    watchers_add(task=task, memberships=[actor, assignee, *mentions], checked=True)
+    if assignee is not None:
+        inbox_notify(task=task, actor=actor, kind=EventKind.ASSIGNED, recipients=[assignee])
+    if mentions:
+        inbox_notify(task=task, actor=actor, kind=EventKind.MENTIONED, recipients=mentions)
     return task
 
 
@@ -297,6 +282,12 @@ def task_update(
     if "status" in changes:
         _track_completion(task, old["status"])
         written.append("completed_at")
+    new_mentions = []
+    if "description" in changes:
+        before = set(markdown.mentioned_ids(old["description"]))
+        mentions = _render_description(task)
+        new_mentions = _mentioned(task, [m for m in mentions if m not in before])
+        written.append("description_html")
     task.save(update_fields=written)
     audit_record(
         organization=task.organization,
@@ -305,9 +296,37 @@ def task_update(
         target=task,
         changed_fields=describe_changes(Task, changes),
     )
-    if "status" in changes and task.status == TaskStatus.DONE:
-        _announce_completion(task, actor)
+    _announce_changes(task, actor, changes, new_mentions)
     return changes
+
+
+def _announce_changes(task: Task, actor: Membership, changes: dict, new_mentions) -> None:
+    """Who hears about an update: a new assignee and newly mentioned members (who start
+    watching), and the watchers about status and due date changes."""
+    assignee = task.assignee if "assignee" in changes else None
+    watchers_add(task=task, memberships=[assignee, *new_mentions], checked=True)
+    if assignee is not None:
+        inbox_notify(task=task, actor=actor, kind=EventKind.ASSIGNED, recipients=[assignee])
+    if new_mentions:
+        inbox_notify(task=task, actor=actor, kind=EventKind.MENTIONED, recipients=new_mentions)
+    if "status" in changes:
+        done = task.status == TaskStatus.DONE
+        inbox_notify(
+            task=task,
+            actor=actor,
+            kind=EventKind.COMPLETED if done else EventKind.STATUS_CHANGED,
+            watchers=True,
+            detail={"status": task.status},
+        )
+    if "due_date" in changes:
+        due = task.due_date.isoformat() if task.due_date else None
+        inbox_notify(
+            task=task,
+            actor=actor,
+            kind=EventKind.DUE_DATE_CHANGED,
+            watchers=True,
+            detail={"due": due},
+        )
 
 
 def task_assign(

@@ -1,18 +1,22 @@
 import factory
 from django.db.models import F
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.tests.factories import UserFactory
 from workspace.models import (
     Comment,
     CustomField,
+    EventKind,
     FieldType,
+    InboxItem,
     Invitation,
     Membership,
     Organization,
     Project,
     Role,
     Task,
+    Watch,
 )
 
 
@@ -97,3 +101,40 @@ class CommentFactory(DjangoModelFactory):
     organization = factory.SelfAttribute("task.organization")
     author = factory.SubFactory(UserFactory)
     body = "A comment."
+
+
+class WatchFactory(DjangoModelFactory):
+    class Meta:
+        model = Watch
+
+    task = factory.SubFactory(TaskFactory)
+    organization = factory.SelfAttribute("task.organization")
+    membership = factory.SubFactory(
+        MembershipFactory, organization=factory.SelfAttribute("..task.organization")
+    )
+
+
+class InboxItemFactory(DjangoModelFactory):
+    """An unread item about a comment on ``task`` for ``recipient`` (a membership of its
+    organization)."""
+
+    class Meta:
+        model = InboxItem
+
+    task = factory.SubFactory(TaskFactory)
+    organization = factory.SelfAttribute("task.organization")
+    recipient = factory.SubFactory(
+        MembershipFactory, organization=factory.SelfAttribute("..task.organization")
+    )
+    kind = EventKind.COMMENTED
+    actor = factory.SubFactory(UserFactory)
+    last_event_at = factory.LazyFunction(timezone.now)
+    recent = factory.LazyAttribute(
+        lambda o: [
+            {
+                "kind": o.kind,
+                "actor": o.actor.pk if o.actor else None,
+                "at": o.last_event_at.isoformat(),
+            }
+        ]
+    )

@@ -7,17 +7,20 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
+from workspace import markdown
 from workspace.models import (
     AuditAction,
     AuditLog,
     Comment,
+    InboxItem,
     Membership,
     Organization,
     Project,
     Role,
     Task,
+    Watch,
 )
-from workspace.seeding import PASSWORD
+from workspace.seeding import PASSWORD, seed_inbox
 from workspace.services.tasks import task_create
 from workspace.tenancy import all_tenants, organization_scope
 
@@ -84,6 +87,38 @@ def test_tasks_are_spread_like_a_real_backlog(seeded):
         assert Comment.objects.count() == 2 * TASKS
         created = AuditLog.objects.filter(action=AuditAction.CREATED, object_repr__startswith="#")
         assert created.count() == TASKS
+
+
+def test_creators_and_assignees_watch_and_texts_are_rendered_as_in_the_app(seeded):
+    organization = seeded[0][0]
+
+    with organization_scope(organization):
+        for task in Task.all_objects.select_related("assignee")[:50]:
+            watchers = set(
+                Watch.objects.filter(task=task).values_list("membership__user_id", flat=True)
+            )
+            expected = {task.created_by_id} | ({task.assignee.user_id} if task.assignee else set())
+            assert watchers == expected
+            assert task.description_html == markdown.render(task.description).html
+        comment = Comment.objects.first()
+        assert comment.body_html == f"<p>{comment.body}</p>\n"
+
+
+def test_seed_inbox_fills_a_members_inbox_and_tops_it_up(seeded):
+    organization = seeded[0][0]
+
+    with organization_scope(organization):
+        member = Membership.objects.filter(role=Role.MEMBER).first()
+        assert seed_inbox(organization=organization, membership=member, items=300) == 300
+        assert seed_inbox(organization=organization, membership=member, items=300) == 0
+        assert seed_inbox(organization=organization, membership=member, items=350) == 50
+        items = InboxItem.objects.filter(recipient=member)
+        assert items.count() == 350
+        assert items.values("task").distinct().count() == 350
+        unread = items.filter(read_at__isnull=True).count()
+        assert 50 < unread < 200
+        assert items.filter(has_mention=True).exists()
+        assert not items.filter(actor=member.user).exists()  # never their own actions
 
 
 def test_tasks_are_numbered_per_organization_and_numbering_continues_after(seeded):
