@@ -13,4 +13,4 @@ class TasksConfig(AppConfig):
     verbose_name = "Background jobs"
 
     def ready(self) -> None:
-        from tasks import billing, cleanup, digests, notifications, receivers  # noqa: F401
+        from tasks import billing, cleanup, digests, insights, notifications, receivers  # noqa: F401

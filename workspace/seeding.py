@@ -276,14 +276,42 @@ PRIORITY_WEIGHTS = (
 )
 
 
-def _task(organization, number, members, projects, rng, now) -> Task:
+def _history(status, created, now, rng) -> list[tuple]:
+    """When the task moved through its statuses: ``[(at, old, new)]``, ending in ``status``.
+    Three quarters of finished tasks went through "In progress" first (their cycle time)."""
+
+    def after(start, days):  # some time in the next ``days`` days, and not after now
+        return start + min(timedelta(days=days), now - start) * rng.random()
+
+    if status == TaskStatus.IN_PROGRESS:
+        return [(after(created, 10), TaskStatus.TODO, TaskStatus.IN_PROGRESS)]
+    if status == TaskStatus.DONE:
+        done = after(created, 30)
+        if rng.random() < 0.75:
+            started = created + (done - created) * rng.uniform(0.05, 0.6)
+            return [
+                (started, TaskStatus.TODO, TaskStatus.IN_PROGRESS),
+                (done, TaskStatus.IN_PROGRESS, TaskStatus.DONE),
+            ]
+        return [(done, TaskStatus.TODO, TaskStatus.DONE)]
+    if status == TaskStatus.CANCELLED:
+        return [(after(created, 20), TaskStatus.TODO, TaskStatus.CANCELLED)]
+    return []
+
+
+def _task(organization, number, members, projects, rng, now) -> tuple[Task, list[tuple]]:
     status = rng.choices(*zip(*STATUS_WEIGHTS, strict=True))[0]
     created = now - timedelta(days=rng.uniform(0, 365))
     due = None
     if rng.random() < 0.7:
         due = (created + timedelta(days=rng.randint(1, 60))).date()
-    deleted = rng.random() < 0.02
-    return Task(
+    history = _history(status, created, now, rng)
+    deleted = None
+    if rng.random() < 0.02:  # deleted some time after its last change
+        last = history[-1][0] if history else created
+        deleted = last + (now - last) * rng.random()
+    started = next((at for at, _old, new in history if new == TaskStatus.IN_PROGRESS), None)
+    task = Task(
         organization=organization,
         number=number,
         project=rng.choice(projects),
@@ -295,11 +323,38 @@ def _task(organization, number, members, projects, rng, now) -> Task:
         assignee=rng.choice(members) if rng.random() < 0.8 else None,
         created_by=rng.choice(members).user,
         created_at=created,
-        completed_at=created + timedelta(days=rng.uniform(0, 30))
-        if status == TaskStatus.DONE
-        else None,
-        deleted_at=now - timedelta(days=rng.randint(1, 120)) if deleted else None,
+        started_at=started,
+        completed_at=history[-1][0] if status == TaskStatus.DONE else None,
+        deleted_at=deleted,
     )
+    return task, history
+
+
+def _entries(organization, task, history, members, rng, task_type) -> list[AuditLog]:
+    """The entries the services would have written: created, each status change (by its
+    labels, as ``describe_changes`` records them), deleted."""
+    labels = dict(TaskStatus.choices)
+
+    def entry(action, at, changed=None):
+        return AuditLog(
+            organization=organization,
+            actor_id=rng.choice(members).user_id,
+            action=action,
+            content_type_id=task_type,
+            object_id=task.pk,
+            object_repr=str(task)[:200],
+            changed_fields=changed or {},
+            created_at=at,
+        )
+
+    entries = [entry(AuditAction.CREATED, task.created_at)]
+    entries.extend(
+        entry(AuditAction.UPDATED, at, {"status": [labels[old], labels[new]]})
+        for at, old, new in history
+    )
+    if task.deleted_at is not None:
+        entries.append(entry(AuditAction.DELETED, task.deleted_at))
+    return entries
 
 
 def _seed_tasks(plan, organization, members, projects, rng, now, progress) -> None:
@@ -309,26 +364,19 @@ def _seed_tasks(plan, organization, members, projects, rng, now, progress) -> No
     for offset in range(0, total, BATCH):
         size = min(BATCH, total - offset)
         with transaction.atomic():
-            tasks = Task.objects.bulk_create(
-                [
-                    _task(organization, start + offset + n, members, projects, rng, now)
-                    for n in range(size)
-                ]
-            )
+            made = [
+                _task(organization, start + offset + n, members, projects, rng, now)
+                for n in range(size)
+            ]
+            tasks = Task.objects.bulk_create([task for task, _history in made])
             _seed_comments(plan, organization, tasks, members, rng)
             AuditLog.objects.bulk_create(
                 [
-                    AuditLog(
-                        organization=organization,
-                        actor_id=task.created_by_id,
-                        action=AuditAction.CREATED,
-                        content_type_id=task_type,
-                        object_id=task.pk,
-                        object_repr=str(task)[:200],
-                        created_at=task.created_at,
-                    )
-                    for task in tasks
-                ]
+                    entry
+                    for task, (_made, history) in zip(tasks, made, strict=True)
+                    for entry in _entries(organization, task, history, members, rng, task_type)
+                ],
+                batch_size=BATCH,
             )
         if progress is not None:
             progress(size)

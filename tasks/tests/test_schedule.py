@@ -16,6 +16,7 @@ from huey.exceptions import TaskLockedException
 from tasks.billing import sync_all_billing, sync_billing_status
 from tasks.cleanup import purge_deleted_records
 from tasks.digests import schedule_weekly_digests, send_weekly_digest
+from tasks.insights import schedule_insight_snapshots
 from tasks.notifications import deliver_notification, deliver_pending_notifications
 from workspace.tests.factories import OrganizationFactory
 
@@ -102,16 +103,33 @@ def test_what_the_scheduler_starts_at_a_few_moments():
     assert periodic_names(MONDAY.replace(hour=8)) == {
         "deliver_pending_notifications",
         "schedule_weekly_digests",
+        "schedule_insight_snapshots",
     }
     assert periodic_names(TUESDAY.replace(hour=2)) == {
         "deliver_pending_notifications",
         "purge_deleted_records",
+        "schedule_insight_snapshots",
     }
     assert periodic_names(TUESDAY.replace(hour=3, minute=30)) == {
         "deliver_pending_notifications",
         "sync_all_billing",
+        "schedule_insight_snapshots",
     }
     assert periodic_names(TUESDAY.replace(hour=12, minute=34)) == {"deliver_pending_notifications"}
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (TUESDAY.replace(hour=0, minute=0), True),
+        (TUESDAY.replace(hour=13, minute=10), True),
+        (SUNDAY.replace(hour=23, minute=50), True),
+        (TUESDAY.replace(hour=13, minute=11), False),
+        (TUESDAY.replace(hour=13, minute=5), False),
+    ],
+)
+def test_insight_snapshots_are_checked_every_10_minutes(moment, expected):
+    assert runs_at(schedule_insight_snapshots, moment) is expected
 
 
 def test_huey_schedules_in_utc():
@@ -126,6 +144,7 @@ PERIODIC_LOCKS = [
     (schedule_weekly_digests, "schedule-weekly-digests"),
     (purge_deleted_records, "purge-deleted-records"),
     (sync_all_billing, "sync-all-billing"),
+    (schedule_insight_snapshots, "schedule-insight-snapshots"),
 ]
 
 
@@ -198,6 +217,8 @@ JOBS = {
     "tasks.cleanup.purge_deleted_records",
     "tasks.billing.sync_billing_status",
     "tasks.billing.sync_all_billing",
+    "tasks.insights.schedule_insight_snapshots",
+    "tasks.insights.build_insight_snapshot",
 }
 
 

@@ -2,6 +2,7 @@ from django import forms
 
 from workspace import permissions
 from workspace.models import Membership, Organization
+from workspace.timezones import time_zone_names
 
 
 def _collapse_spaces(value: str) -> str:
@@ -28,6 +29,17 @@ class OrganizationSlugForm(forms.Form):
 
     def clean_slug(self) -> str:
         return self.cleaned_data["slug"].lower()
+
+
+class OrganizationTimeZoneForm(forms.Form):
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        help_text="Days and weeks (Monday to Sunday) begin at midnight here: insights, digests.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [(name, name) for name in time_zone_names()]
 
 
 class RoleChoiceMixin:

@@ -1,6 +1,7 @@
 from .audit import SIGN_IN_ACTIONS, AuditAction, AuditLog
 from .base import SoftDeleteModel, TenantModel, TimeStampedModel, tenant_manager
 from .comments import Comment
+from .insights import InsightCell, InsightKind, InsightTaskState
 from .notifications import Notification, NotificationKind
 from .organizations import (
     INVITATION_TTL,
@@ -23,6 +24,9 @@ __all__ = [
     "Comment",
     "CustomField",
     "FieldType",
+    "InsightCell",
+    "InsightKind",
+    "InsightTaskState",
     "Invitation",
     "Membership",
     "Notification",
