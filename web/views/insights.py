@@ -71,14 +71,14 @@ def insight_charts(report: Report, *, tasks_url: str, tz) -> dict:
         )
         for n, (label, w) in enumerate(zip(long_labels, weeks, strict=True))
     ]
-    start = day_start(weeks[0].week, tz)
-    span = (week_end(weeks[-1].week, tz) - start).total_seconds()
+    start = day_start(weeks[0].week, tz).timestamp()
+    span = week_end(weeks[-1].week, tz).timestamp() - start
     dots = []
     for point in report.finished:
         duration = charts.days(point.seconds)
         dots.append(
             {
-                "x": (point.completed_at - start).total_seconds() / span,
+                "x": (point.completed_at.timestamp() - start) / span,
                 "seconds": point.seconds,
                 "href": f"{tasks_url}{point.number}/",
                 "tip": f"#{point.number} {point.title}: {duration}",

@@ -8,7 +8,7 @@ such as a project's deletion) the same numbers are computed from the tasks thems
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 
 from django.contrib.contenttypes.models import ContentType
@@ -442,9 +442,9 @@ _POINT_COLUMNS = "number, title, priority, assignee_id, started_at, completed_at
 def dot_slices(period: list[date], tz) -> tuple[list[tuple[datetime, datetime]], int]:
     """The scatter samples finished tasks evenly over time: the period cut into up to MOST_DOTS
     slices (a day each, or longer), and how many of each slice's latest tasks it draws."""
-    start, end = day_start(period[0], tz), week_end(period[-1], tz)
+    start, end = day_start(period[0], tz).astimezone(UTC), week_end(period[-1], tz)
     slices = min(MOST_DOTS, len(period) * 7)
-    length = (end - start) / slices
+    length = (end - start) / slices  # in UTC: real time
     bounds = [start + length * n for n in range(slices)] + [end]
     return list(pairwise(bounds)), max(1, MOST_DOTS // slices)
 
