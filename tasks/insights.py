@@ -31,8 +31,9 @@ def build_insight_snapshot(organization_id: int) -> int:
     if organization is None:
         return 0
     try:
-        with HUEY.lock_task(f"insight-snapshot-{organization_id}"), organization_scope(
-            organization
+        with (
+            HUEY.lock_task(f"insight-snapshot-{organization_id}"),
+            organization_scope(organization),
         ):
             rollup = insights_snapshot_build(organization=organization)
     except TaskLockedException:
