@@ -38,13 +38,16 @@ def days(seconds: float | None) -> str:
     return f"{value:.1f} days" if value < 10 else f"{value:.0f} days"
 
 
-def nice_top(value: float, *, steps: int = 4) -> tuple[float, float]:
-    """A round top for an axis reaching ``value``, and its tick step (1, 2 or 5 x 10^n)."""
+def nice_top(value: float, *, steps: int = 4, whole: bool = False) -> tuple[float, float]:
+    """A round top for an axis reaching ``value``, and its tick step (1, 2 or 5 x 10^n, at
+    least 1 for ``whole`` numbers: counts of tasks)."""
     if value <= 0:
         return 1.0, 1.0
     raw = value / steps
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw * (1 - 1e-9))
+    if whole:
+        step = max(step, 1)
     return step * math.ceil(value / step - 1e-9), step
 
 
@@ -90,7 +93,7 @@ class Scale:
     """Values from 0 to a round top, onto the plot's height (or width, ``horizontal``)."""
 
     def __init__(self, highest: float, frame: Frame, *, horizontal: bool = False, label=count):
-        self.top, self.step = nice_top(highest)
+        self.top, self.step = nice_top(highest, whole=label is count)
         self.frame = frame
         self.horizontal = horizontal
         self.label = label
