@@ -308,3 +308,30 @@ def test_a_time_zone_that_does_not_exist_is_refused_with_the_form_kept(login, ad
 def test_members_are_shown_no_settings(login, member, organization):
     assert login(member).get(reverse("web:org-settings", args=["acme"])).status_code == 403
     assert member.role == Role.MEMBER
+
+
+def test_the_workload_draws_the_busiest_people_and_the_others_together(
+    login, owner, organization, now
+):
+    with organization_scope(organization):
+        project = ProjectFactory(organization=organization)
+        for n in range(14):
+            person = MembershipFactory(organization=organization, user__name=f"Person {n:02}")
+            for _ in range(1 + n % 3):
+                task_create(
+                    organization=organization,
+                    actor=owner,
+                    project=project,
+                    title="Some work",
+                    assignee=person,
+                )
+
+    html = login(owner).get(url()).content.decode()
+
+    chart = re.search(r'id="chart-workload".*?<svg class="chart".*?</svg>', html, re.S).group(0)
+    labels = re.findall(r'class="chart-label"[^>]*>([^<]+)</text>', chart)
+    assert len(labels) == 12
+    assert labels[-1] == "3 others"
+    assert labels[:4] == ["Person 02", "Person 05", "Person 08", "Person 11"]  # 3 open each
+    table = re.search(r"per assignee and priority</caption>.*?<tbody>(.*?)</tbody>", html, re.S)
+    assert len(re.findall(r"<tr>", table.group(1))) == 14

@@ -449,13 +449,16 @@ def dot_slices(period: list[date], tz) -> tuple[list[tuple[datetime, datetime]],
     return list(pairwise(bounds)), max(1, MOST_DOTS // slices)
 
 
-def _task_points(organization, scope, period, now, names) -> tuple[list, list]:
-    """The oldest work in progress, and finished tasks for the scatter (see ``dot_slices``)."""
+def _task_points(organization, scope, period, now, names, *, lateral=None) -> tuple[list, list]:
+    """The oldest work in progress, and finished tasks for the scatter (see ``dot_slices``):
+    in one statement on PostgreSQL (``lateral``), else a query per slice."""
     tz = organization.tzinfo
     slices, share = dot_slices(period, tz)
     starts = [start for start, _end in slices]
     ends = [end for _start, end in slices]
-    if connection.vendor == "postgresql":
+    if lateral is None:
+        lateral = connection.vendor == "postgresql"
+    if lateral:
         rows = _task_points_sql(organization, scope, starts, ends, share)
     else:  # the embedded default: the same, one query per slice
         tasks = Task.objects.filter(organization=organization).filter(scope.task_q())

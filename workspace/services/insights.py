@@ -85,11 +85,13 @@ def _build(organization: Organization, now) -> Rollup:
     return rollup
 
 
-def _insert_cells(organization: Organization, built_at, rows: list[tuple]) -> None:
+def _insert_cells(organization: Organization, built_at, rows: list[tuple], *, copy=None) -> None:
     """Rows of CELL_COLUMNS + meta. On PostgreSQL through COPY (tens of thousands of rows for a
     large organization: model instances would cost most of the build)."""
     columns = (*CELL_COLUMNS, "meta")
-    if connection.vendor != "postgresql":
+    if copy is None:
+        copy = connection.vendor == "postgresql"
+    if not copy:
         InsightCell.objects.bulk_create(
             [
                 InsightCell(

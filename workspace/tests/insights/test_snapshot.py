@@ -8,23 +8,27 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from workspace.insights import report as module
 from workspace.insights.report import insights_report
 from workspace.insights.rollup import VERSION, Scope
+from workspace.insights.weeks import recent_weeks
 from workspace.models import (
     InsightCell,
     InsightKind,
     InsightTaskState,
     Organization,
     Priority,
+    Project,
     Role,
     Task,
     TaskStatus,
 )
 from workspace.selectors import assignable_members
+from workspace.services import insights as service
 from workspace.services.insights import insights_snapshot_build, organizations_due_for_snapshot
 from workspace.services.members import membership_remove
 from workspace.services.organizations import organization_set_time_zone
-from workspace.services.projects import project_create, project_delete
+from workspace.services.projects import project_create, project_delete, project_restore
 from workspace.services.tasks import task_create, task_update
 from workspace.tenancy import organization_scope
 from workspace.tests.factories import MembershipFactory, OrganizationFactory
@@ -293,3 +297,60 @@ def test_a_snapshot_built_otherwise_is_due(field):
         InsightCell.objects.filter(pk=header.pk).update(meta=meta)
 
     assert team.organization.pk in organizations_due_for_snapshot(now=nz(3, 3, 13))
+
+
+def test_a_project_deleted_and_restored_hides_its_tasks_in_between_from_the_flow():
+    """The snapshot keeps the projects' deletions in its header: a task changed after it was
+    built is re-counted with them."""
+    team = Team()
+    task = team.task(nz(3, 2))
+    with organization_scope(team.organization), time_machine.travel(nz(3, 10), tick=False):
+        project_delete(project=team.project, actor=team.owner)
+    with organization_scope(team.organization), time_machine.travel(nz(3, 17), tick=False):
+        project_restore(project=Project.all_objects.get(pk=team.project.pk), actor=team.owner)
+    now = nz(3, 25)
+    live = team.report(now)
+    team.build(nz(3, 20))
+    team.move(task, nz(3, 24), priority=Priority.HIGH)
+
+    corrected = team.report(now)
+
+    assert (live.source, corrected.source) == ("live", "snapshot")
+    for report in (live, corrected):
+        assert [w.stock[TaskStatus.TODO] for w in report.weeks] == [1, 0, 1, 1]
+        assert [w.created for w in report.weeks] == [1, 0, 0, 0]
+
+
+def test_the_scatter_and_aging_tasks_are_the_same_from_one_statement_or_a_query_per_slice():
+    team = Team()
+    for day in range(2, 20, 2):
+        task = team.task(nz(3, day))
+        team.move(task, nz(3, day, 14), status=TaskStatus.IN_PROGRESS)
+        if day % 4:
+            team.move(task, nz(3, day + 1), status=TaskStatus.DONE)
+    now = nz(3, 25)
+    organization = team.fresh
+    period = recent_weeks(now, AUCKLAND, 4)
+    with organization_scope(organization):
+        for scope in (EVERYONE, Scope(priorities=frozenset({Priority.MEDIUM}))):
+            one = module._task_points(organization, scope, period, now, {}, lateral=True)
+            each = module._task_points(organization, scope, period, now, {}, lateral=False)
+            assert one == each
+            assert len(one[0]) == 4  # in progress
+            assert len(one[1]) == 5  # finished
+
+
+def test_a_build_without_copy_stores_the_same_rows():
+    team = Team()
+    task = team.task(nz(3, 2), assignee=team.member)
+    team.move(task, nz(3, 3), status=TaskStatus.IN_PROGRESS)
+    team.build(nz(3, 4))
+    fields = ("kind", "week", "project_ref", "assignee_ref", "priority", "todo", "in_progress")
+    with organization_scope(team.organization):
+        copied = sorted(InsightCell.objects.values_list(*fields, "cycle", "due", "meta"), key=str)
+        rows = list(InsightCell.objects.order_by("pk").values_list(*service.CELL_COLUMNS, "meta"))
+        InsightCell.objects.all().delete()
+        service._insert_cells(team.fresh, nz(3, 4), rows, copy=False)
+        created = sorted(InsightCell.objects.values_list(*fields, "cycle", "due", "meta"), key=str)
+
+    assert created == copied
