@@ -13,7 +13,7 @@ from itertools import pairwise
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, When
 from django.utils import timezone
 
 from workspace.models import (
@@ -52,6 +52,8 @@ from .rollup import (
     Scope,
     compute,
     cycle_seconds,
+    decode_cycle,
+    due_before,
 )
 from .weeks import day_start, local_date, recent_weeks, week_end, week_of
 
@@ -187,9 +189,7 @@ def _aggregate(rows, period: list[date], today: date, last_week: date) -> _Total
             cell = totals.open.setdefault((assignee, priority), [0, 0, 0])
             cell[0] += counts[0]
             cell[1] += counts[1]
-            cell[2] += overdue
-            if due:
-                cell[2] += sum(n for day, n in due.items() if day < today_key)
+            cell[2] += overdue + due_before(due, today_key)
             continue
         n = index.get(week)
         if n is None:
@@ -200,7 +200,7 @@ def _aggregate(rows, period: list[date], today: date, last_week: date) -> _Total
         totals.created[n] += counts[4]
         totals.completed[n] += counts[5]
         if cycle:
-            totals.cycle[n].extend(cycle)
+            totals.cycle[n].extend(decode_cycle(cycle))
     last = index.get(last_week)
     if last is not None:
         for n in range(last + 1, len(period)):
@@ -337,7 +337,7 @@ def _from_snapshot(organization: Organization, scope: Scope, period, now) -> _To
         rows = list(
             InsightCell.objects.filter(organization=organization)
             .filter(wanted)
-            .values_list("built_at", "meta", *CELL_FIELDS)
+            .values_list(_HEADER_BUILT_AT, "meta", *CELL_FIELDS)
         )
         header = next((row for row in rows if row[2] == InsightKind.HEADER), None)
         if header is None:
@@ -358,6 +358,11 @@ def _from_snapshot(organization: Organization, scope: Scope, period, now) -> _To
             corrected.built_at = built_at
             return corrected
     return None
+
+
+# The build time is the same on every row: read it off the header only (a datetime costs more
+# to decode than the rest of a row).
+_HEADER_BUILT_AT = Case(When(kind=InsightKind.HEADER, then=F("built_at")), default=None)
 
 
 def _project_events(meta: dict) -> dict[int, list[tuple]]:

@@ -102,6 +102,34 @@ CELL_FIELDS = (
 _NOT_OPEN = (0, None)  # a week row's overdue and due
 
 
+def encode_cycle(values) -> str:
+    return ",".join(map(str, values or ()))
+
+
+def decode_cycle(value) -> list[int]:
+    """A row's cycle times: a list (computed) or its text (stored)."""
+    if not value:
+        return []
+    if isinstance(value, str):
+        return [int(n) for n in value.split(",")]
+    return list(value)
+
+
+def encode_due(due) -> str:
+    return ";".join(f"{day}:{n}" for day, n in sorted((due or {}).items()))
+
+
+def due_before(value, day: str) -> int:
+    """How many of a row's tasks due soon are due before ``day`` (ISO): they are overdue now."""
+    if not value:
+        return 0
+    if isinstance(value, dict):
+        return sum(n for due, n in value.items() if due < day)
+    if value[:10] >= day:  # sorted: nothing before it (the usual case: read the same day)
+        return 0
+    return sum(int(n) for due, n in (item.split(":") for item in value.split(";")) if due < day)
+
+
 @dataclass(slots=True)
 class _Flows:
     created: int = 0

@@ -39,13 +39,13 @@ class InsightCell(TenantModel):
     cancelled = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
     completed = models.PositiveIntegerField(default=0)
-    # Cycle times (seconds) of the week's finished tasks that had been started. JSON columns are
-    # empty (null) rather than [] or {}: there is nothing to decode when reading them.
-    cycle = models.JSONField(null=True, blank=True)
+    # Cycle times (seconds) of the week's finished tasks that had been started, as text
+    # ("3600,86400"; text costs nothing to read until it is used, where JSON is decoded per row).
+    cycle = models.TextField(blank=True, default="")
     # OPEN rows: open tasks overdue on the snapshot's day, and those due in the days after it
-    # ({"YYYY-MM-DD": count}).
+    # ("2026-03-26:3;2026-03-27:1"), which become overdue as the days pass.
     overdue = models.PositiveIntegerField(default=0)
-    due = models.JSONField(null=True, blank=True)
+    due = models.TextField(blank=True, default="")
     meta = models.JSONField(null=True, blank=True)  # HEADER: how the snapshot was built
 
     objects = tenant_manager()

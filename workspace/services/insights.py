@@ -15,7 +15,15 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from workspace.insights.history import histories, history_entries, task_rows
-from workspace.insights.rollup import HISTORY_WEEKS, STATE_FIELDS, VERSION, Rollup, compute
+from workspace.insights.rollup import (
+    HISTORY_WEEKS,
+    STATE_FIELDS,
+    VERSION,
+    Rollup,
+    compute,
+    encode_cycle,
+    encode_due,
+)
 from workspace.insights.weeks import day_start, local_date, recent_weeks
 from workspace.models import (
     AuditLog,
@@ -79,8 +87,15 @@ def _build(organization: Organization, now) -> Rollup:
         now=now,
     )
     InsightCell.objects.filter(organization=organization).delete()
-    header = (InsightKind.HEADER, None, None, None, None, 0, 0, 0, 0, 0, 0, None, 0, None)
-    _insert_cells(organization, now, [(*header, rollup.meta), *((*r, None) for r in rollup.cells)])
+    header = (InsightKind.HEADER, None, None, None, None, 0, 0, 0, 0, 0, 0, "", 0, "", rollup.meta)
+    _insert_cells(
+        organization,
+        now,
+        [
+            header,
+            *((*r[:11], encode_cycle(r[11]), r[12], encode_due(r[13]), None) for r in rollup.cells),
+        ],
+    )
     _save_states(organization, rollup, now)
     return rollup
 
@@ -105,7 +120,7 @@ def _insert_cells(organization: Organization, built_at, rows: list[tuple], *, co
         )
         return
     names = ", ".join(("organization_id", "built_at", *columns))
-    json_columns = {columns.index(name) for name in ("cycle", "due", "meta")}
+    meta = columns.index("meta")
     with (
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY {InsightCell._meta.db_table} ({names}) FROM STDIN") as copy,
@@ -115,10 +130,8 @@ def _insert_cells(organization: Organization, built_at, rows: list[tuple], *, co
                 (
                     organization.pk,
                     built_at,
-                    *(
-                        json.dumps(value) if n in json_columns and value is not None else value
-                        for n, value in enumerate(row)
-                    ),
+                    *row[:meta],
+                    None if row[meta] is None else json.dumps(row[meta]),
                 )
             )
 

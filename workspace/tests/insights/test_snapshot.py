@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from workspace.insights import report as module
 from workspace.insights.report import insights_report
-from workspace.insights.rollup import VERSION, Scope
+from workspace.insights.rollup import VERSION, Scope, due_before, encode_due
 from workspace.insights.weeks import recent_weeks
 from workspace.models import (
     InsightCell,
@@ -145,7 +145,7 @@ def test_a_build_stores_a_header_weekly_rows_open_work_and_each_task_s_state():
         week = InsightCell.objects.get(
             kind=InsightKind.WEEK, project_ref=None, week=date(2026, 3, 2), priority=2
         )
-        assert (week.created, week.completed, week.done, week.cycle) == (1, 1, 1, [2 * 86400])
+        assert (week.created, week.completed, week.done, week.cycle) == (1, 1, 1, "172800")
         states = {s.task_id: s for s in InsightTaskState.objects.all()}
         assert states[todo.pk].status == TaskStatus.TODO
         assert states[done.pk].completed_at == nz(3, 6)
@@ -354,3 +354,31 @@ def test_a_build_without_copy_stores_the_same_rows():
         created = sorted(InsightCell.objects.values_list(*fields, "cycle", "due", "meta"), key=str)
 
     assert created == copied
+
+
+def test_tasks_due_after_the_snapshot_s_day_become_overdue_as_the_days_pass():
+    team = Team()
+    team.task(nz(3, 2), assignee=team.member, due_date=date(2026, 3, 6))
+    team.task(nz(3, 2), assignee=team.member, due_date=date(2026, 3, 8))
+    team.task(nz(3, 2), assignee=team.member, due_date=date(2026, 3, 3))
+    team.build(nz(3, 4))
+
+    overdue = [team.report(nz(3, day)).workload[0].overdue for day in (4, 6, 7, 9, 11)]
+
+    assert overdue == [1, 1, 2, 3, 3]
+    assert team.report(nz(3, 11)).source == "snapshot"
+
+
+@pytest.mark.parametrize(
+    ("stored", "day", "count"),
+    [
+        ("", "2026-03-05", 0),
+        ("2026-03-06:2;2026-03-08:1", "2026-03-06", 0),
+        ("2026-03-06:2;2026-03-08:1", "2026-03-07", 2),
+        ("2026-03-06:2;2026-03-08:1", "2026-03-09", 3),
+        ({"2026-03-06": 2, "2026-03-08": 1}, "2026-03-07", 2),
+    ],
+)
+def test_due_soon_counts_read_back(stored, day, count):
+    assert due_before(stored, day) == count
+    assert encode_due({"2026-03-08": 1, "2026-03-06": 2}) == "2026-03-06:2;2026-03-08:1"
