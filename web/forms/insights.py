@@ -19,14 +19,14 @@ class InsightsFilterForm(forms.Form):
         choices=Priority.key_choices(), required=False, label="Priority"
     )
 
-    def __init__(self, data, *, members: list[Membership], membership: Membership):
+    def __init__(self, data, *, names: dict[int, str], membership: Membership):
         super().__init__(data)
         self.membership = membership
         self.fields["assignee"].choices = [
             ("", "Anyone"),
             (ASSIGNEE_ME, "Me"),
             (ASSIGNEE_NONE, "Unassigned"),
-            *((str(m.pk), m.user.display_name) for m in members),
+            *((str(pk), name) for pk, name in names.items()),
         ]
         self.is_valid()  # fills cleaned_data with the valid fields, errors with the others
 

@@ -17,8 +17,7 @@ from web import charts
 from web.forms.insights import InsightsFilterForm
 from web.htmx import wants_fragment
 from web.mixins import OrganizationMixin
-from workspace import selectors
-from workspace.insights.report import Report, finished_tasks, insights_report
+from workspace.insights.report import Report, finished_tasks, insights_report, member_names
 from workspace.insights.weeks import day_start, week_end
 from workspace.models import Priority, Project, TaskStatus
 
@@ -181,14 +180,14 @@ class InsightsView(OrganizationMixin, TemplateView):
         return None
 
     def build(self) -> tuple[InsightsFilterForm, Project | None, Report]:
-        members = selectors.assignable_members(organization=self.organization)
-        form = InsightsFilterForm(self.request.GET, members=members, membership=self.membership)
+        names = member_names(organization=self.organization)
+        form = InsightsFilterForm(self.request.GET, names=names, membership=self.membership)
         project = self.get_project()
         report = insights_report(
             organization=self.organization,
             scope=form.scope(project),
             weeks=form.weeks,
-            members=members,
+            names=names,
         )
         return form, project, report
 

@@ -14,8 +14,10 @@ from itertools import pairwise
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import Case, F, Q, When
+from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts.models import User
 from workspace.models import (
     AuditAction,
     AuditLog,
@@ -545,20 +547,32 @@ def _task_points_sql(organization, scope, starts, ends, share) -> list[tuple]:
         return cursor.fetchall()
 
 
+def member_names(*, organization: Organization) -> dict[int, str]:
+    """The members' names by membership id, in the order the filter lists them (two columns
+    each, not their memberships and accounts)."""
+    rows = (
+        Membership.objects.filter(organization=organization)
+        .order_by(Lower("user__name"), "user__email")
+        .values_list("pk", "user__name", "user__email")
+    )
+    return {pk: User.name_for(name, email) for pk, name, email in rows}
+
+
 def insights_report(
     *,
     organization: Organization,
     scope: Scope,
     weeks: int = DEFAULT_PERIOD,
-    members: list[Membership],
+    names: dict[int, str] | None = None,
     now: datetime | None = None,
 ) -> Report:
     """The report over the last ``weeks`` weeks (the current one included) for ``scope``.
-    ``members``: the organization's members, for their names."""
+    ``names``: the members' names (``member_names``), read when not given."""
     now = now or timezone.now()
     tz = organization.tzinfo
     period = recent_weeks(now, tz, weeks)
-    names = {m.pk: m.user.display_name for m in members}
+    if names is None:
+        names = member_names(organization=organization)
     totals = _from_snapshot(organization, scope, period, now)
     source = "snapshot"
     if totals is None:

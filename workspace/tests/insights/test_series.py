@@ -12,7 +12,6 @@ import time_machine
 from workspace.insights.report import insights_report
 from workspace.insights.rollup import Scope
 from workspace.models import InsightCell, Organization, Priority, Role, TaskStatus
-from workspace.selectors import assignable_members
 from workspace.services.insights import insights_snapshot_build
 from workspace.services.projects import project_create
 from workspace.services.tasks import task_create, task_delete, task_restore, task_update
@@ -145,7 +144,6 @@ class History:
                 organization=organization,
                 scope=scope,
                 weeks=weeks,
-                members=assignable_members(organization=organization),
                 now=NOW,
             )
 

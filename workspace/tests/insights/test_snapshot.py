@@ -23,7 +23,6 @@ from workspace.models import (
     Task,
     TaskStatus,
 )
-from workspace.selectors import assignable_members
 from workspace.services import insights as service
 from workspace.services.insights import insights_snapshot_build, organizations_due_for_snapshot
 from workspace.services.members import membership_remove
@@ -87,7 +86,6 @@ class Team:
                 organization=organization,
                 scope=scope,
                 weeks=weeks,
-                members=assignable_members(organization=organization),
                 now=moment,
             )
 
