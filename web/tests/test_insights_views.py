@@ -12,6 +12,7 @@ import time_machine
 from django.urls import reverse
 
 from web.tests.pages import text
+from web.views import insights as views
 from workspace.models import Organization, Priority, Role, TaskStatus
 from workspace.services.projects import project_delete
 from workspace.services.tasks import task_create, task_update
@@ -335,3 +336,27 @@ def test_the_workload_draws_the_busiest_people_and_the_others_together(
     assert labels[:4] == ["Person 02", "Person 05", "Person 08", "Person 11"]  # 3 open each
     table = re.search(r"per assignee and priority</caption>.*?<tbody>(.*?)</tbody>", html, re.S)
     assert len(re.findall(r"<tr>", table.group(1))) == 14
+
+
+def test_charts_are_drawn_once_for_the_same_numbers_and_anew_when_one_changes(
+    login, member, owner, acme, now, monkeypatch
+):
+    drawn = []
+    draw = views.insight_charts
+    monkeypatch.setattr(views, "insight_charts", lambda *a, **k: drawn.append(1) or draw(*a, **k))
+    client = login(member)
+
+    first = client.get(url()).content.decode()
+    again = client.get(url()).content.decode()
+    other_period = client.get(url(), {"period": "4"}).content.decode()
+    with organization_scope(acme["busy"].organization):
+        task_update(task=acme["busy"], actor=owner, data={"title": "Renamed while cached"})
+    renamed = client.get(url()).content.decode()
+
+    assert len(drawn) == 3  # the first page, the other period, the renamed task
+    assert re.search(r'id="chart-throughput".*</figure>', first, re.S).group(0) == re.search(
+        r'id="chart-throughput".*</figure>', again, re.S
+    ).group(0)
+    assert 'aria-current="true">4 weeks</a>' in other_period
+    assert "Renamed while cached" in renamed
+    assert "Renamed while cached" not in first

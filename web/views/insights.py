@@ -3,12 +3,17 @@ cumulative flow, cycle time, workload and aging work, with a CSV of each chart's
 
 import csv
 from datetime import timedelta
+from functools import lru_cache
+from hashlib import blake2b
+from pathlib import Path
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.functional import SimpleLazyObject
 from django.utils.text import slugify
 from django.views.decorators.vary import vary_on_headers
 from django.views.generic import TemplateView
@@ -94,6 +99,7 @@ def insight_charts(report: Report, *, tasks_url: str, tz) -> dict:
             charts.Series("median", "Median", [w.cycle_median for w in weeks]),
         ],
     )
+    cycle["drawn"], cycle["total"] = len(dots), report.finished_total
     cycle["table"] = [
         (
             label,
@@ -165,6 +171,46 @@ def insight_charts(report: Report, *, tasks_url: str, tz) -> dict:
     }
 
 
+CHART_TEMPLATES = ("throughput", "flow", "cycle_time", "workload", "aging", "grid", "grid_vertical")
+
+
+@lru_cache(maxsize=1)
+def _templates_digest() -> str:
+    """Changes when a chart template does (a deploy must not serve charts drawn by the old)."""
+    digest = blake2b(digest_size=8)
+    for name in CHART_TEMPLATES:
+        digest.update(Path(get_template(f"components/charts/{name}.html").origin.name).read_bytes())
+    return digest.hexdigest()
+
+
+def charts_key(report: Report, *, tasks_url: str, csv_url: str, query: str) -> str:
+    """What the charts show, digested: the rendered charts are cached under it. Everything they
+    draw comes from these values, so equal keys draw the same charts, and any change to a
+    number, a name, a title or an age as shown is a new key (nothing to invalidate)."""
+    content = (
+        report.time_zone,
+        tasks_url,
+        csv_url,
+        query,
+        [
+            (w.week, w.created, w.completed, sorted(w.stock.items()), w.cycle_count, w.cycle_median)
+            for w in report.weeks
+        ],
+        [w.cycle_p85 for w in report.weeks],
+        [
+            (r.assignee_id, r.name, sorted(r.by_priority.items()), r.overdue)
+            for r in report.workload
+        ],
+        [
+            (p.number, p.title, p.assignee, p.started_at, charts.days(p.seconds))
+            for p in report.aging
+        ],
+        [(p.number, p.title, p.completed_at, p.seconds) for p in report.finished],
+        _templates_digest(),
+    )
+    return blake2b(repr(content).encode(), digest_size=16).hexdigest()
+
+
 def _short(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
@@ -196,12 +242,15 @@ class InsightsView(OrganizationMixin, TemplateView):
         tz = self.organization.tzinfo
         tasks_url = reverse("web:task-list", kwargs={"org_slug": self.organization.slug})
         query = form.query()
+        csv_url = self.request.path
         kwargs.update(
             form=form,
             controls=form.controls(),
             project=project,
             report=report,
-            charts=insight_charts(report, tasks_url=tasks_url, tz=tz),
+            # Drawn only when the cached charts below are missing (see charts_key).
+            charts=SimpleLazyObject(lambda: insight_charts(report, tasks_url=tasks_url, tz=tz)),
+            charts_key=charts_key(report, tasks_url=tasks_url, csv_url=csv_url, query=query),
             query=query,
             period_links=[
                 {
@@ -212,7 +261,7 @@ class InsightsView(OrganizationMixin, TemplateView):
                 }
                 for weeks, label in form.controls()["periods"]
             ],
-            csv_url=self.request.path,
+            csv_url=csv_url,
             as_of=report.now,
             period_start=report.weeks[0].week,
             period_end=report.weeks[-1].week + timedelta(days=6),
