@@ -131,7 +131,9 @@ PROJECT = "project"  # its project was deleted (new=False) or restored (new=True
 MOVED = "moved"  # it moved into its current project (its earlier project's events do not apply)
 
 
-def _entries(organization: Organization) -> QuerySet[AuditLog]:
+def entries_query(organization: Organization) -> QuerySet[AuditLog]:
+    """The organization's audit entries with their status change's two values and whether they
+    moved a task between projects, as ENTRY_FIELDS reads them, in order."""
     return (
         AuditLog.objects.filter(organization=organization)
         .annotate(
@@ -168,7 +170,7 @@ def history_entries(organization: Organization, *, since: datetime, tasks=None) 
     if tasks is not None:
         of_tasks &= Q(object_id__in=tasks)
     return list(
-        _entries(organization)
+        entries_query(organization)
         .filter(created_at__gte=since)
         .filter(of_tasks | project_history_filter(project_type))
         .values_list(*ENTRY_FIELDS)

@@ -35,7 +35,7 @@ from .history import (
     ENTRY_FIELDS,
     PROJECT,
     Facts,
-    _entries,
+    entries_query,
     facts_of,
     histories,
     history_entries,
@@ -46,6 +46,7 @@ from .history import (
 )
 from .rollup import (
     CELL_FIELDS,
+    DUE_DAYS,
     OPEN_STATUSES,
     STATE_FIELDS,
     STATUS_INDEX,
@@ -322,7 +323,7 @@ def _header_usable(meta: dict, built_at, organization, period, now, today) -> bo
         and meta.get("time_zone") == organization.time_zone
         and built_at <= now
         and first_week <= period[0] <= last_week
-        and today < local_day + timedelta(days=8)
+        and today < local_day + timedelta(days=DUE_DAYS)  # its due-soon counts reach today
     )
 
 
@@ -401,7 +402,7 @@ def _changes_since(organization, scope, period, now, built_at, meta, totals):
         return totals
     ids = sorted(changed)
     entries = list(
-        _entries(organization)
+        entries_query(organization)
         .filter(task_history_filter(task_type), created_at__gte=since, object_id__in=ids)
         .values_list(*ENTRY_FIELDS)
     )

@@ -36,6 +36,7 @@ from workspace.models import (
     Task,
 )
 from workspace.tenancy import all_tenants
+from workspace.timezones import zone
 
 BATCH = 2000
 CELL_COLUMNS = (
@@ -193,11 +194,10 @@ def organizations_due_for_snapshot(*, now=None) -> list[int]:
             if built_at is None or not isinstance(meta, dict):
                 due.append(pk)
                 continue
-            organization = Organization(time_zone=time_zone)
             stale = (
                 meta.get("version") != VERSION
                 or meta.get("time_zone") != time_zone
-                or meta.get("local_day") != local_date(now, organization.tzinfo).isoformat()
+                or meta.get("local_day") != local_date(now, zone(time_zone)).isoformat()
                 or (changed_at is not None and changed_at > built_at)
             )
             if stale:
