@@ -20,7 +20,6 @@ from django.utils import timezone
 from accounts.models import User
 from workspace.models import (
     AuditAction,
-    AuditLog,
     InsightCell,
     InsightKind,
     Membership,
@@ -385,13 +384,13 @@ def _changes_since(organization, scope, period, now, built_at, meta, totals):
     task_type = types["task"]
     recent = built_at - MARGIN
     since = day_start(period[0], tz)
-    lately = AuditLog.objects.filter(
-        organization=organization,
-        created_at__gte=recent,
-        content_type_id__in=[t.pk for t in types.values()],
-    ).values_list("content_type_id", "object_id", "action")
+    lately = list(
+        entries_query(organization)
+        .filter(created_at__gte=recent, content_type_id__in=[t.pk for t in types.values()])
+        .values_list(*ENTRY_FIELDS)
+    )
     changed: set[int] = set()
-    for type_id, object_id, action in lately:
+    for _pk, type_id, object_id, action, *_rest in lately:
         if type_id == task_type.pk:
             changed.add(object_id)
             continue
@@ -400,27 +399,41 @@ def _changes_since(organization, scope, period, now, built_at, meta, totals):
             return False
     if not changed:
         return totals
-    ids = sorted(changed)
-    entries = list(
-        entries_query(organization)
-        .filter(task_history_filter(task_type), created_at__gte=since, object_id__in=ids)
-        .values_list(*ENTRY_FIELDS)
-    )
     memory_fields = [f"insight_state__{name}" for name in STATE_FIELDS]
     rows = list(
-        facts_of(Task.all_objects.filter(organization=organization, pk__in=ids)).values_list(
-            *Facts.FIELDS, "insight_state__built_at", *memory_fields
-        )
+        facts_of(
+            Task.all_objects.filter(organization=organization, pk__in=sorted(changed))
+        ).values_list(*Facts.FIELDS, "insight_state__built_at", *memory_fields)
     )
     width = len(Facts.FIELDS)
     if any(row[width] is not None and row[width] > built_at for row in rows):
         return None
-    events = histories(entries, task_type_id=task_type.pk, project_type_id=types["project"].pk)
-    events.projects = _project_events(meta)
-    context = (scope, period, _instants(period, tz), built_at, local_date(now, tz), tz, since)
+    changes = []
+    refile = []  # counted anew in past weeks too: moved in or out of the scope, or unseen
     for row in rows:
         task = Facts.from_row(dict(zip(Facts.FIELDS, row[:width], strict=True)))
         memory = _Memory(*row[width + 1 :]) if row[width] is not None else None
+        changes.append((task, memory))
+        if memory is None:
+            if task.created_at < recent:
+                refile.append(task.pk)
+        elif scope.matches(*task.combo) != scope.matches(
+            memory.project, memory.assignee, memory.priority
+        ):
+            refile.append(task.pk)
+    entries = [entry for entry in lately if entry[1] == task_type.pk]
+    if refile:  # their history over the period, not only since the snapshot
+        older = (
+            entries_query(organization)
+            .filter(task_history_filter(task_type), object_id__in=refile)
+            .filter(created_at__gte=since, created_at__lt=recent)
+            .values_list(*ENTRY_FIELDS)
+        )
+        entries = sorted([*older, *entries], key=lambda entry: (entry[4], entry[0]))
+    events = histories(entries, task_type_id=task_type.pk, project_type_id=types["project"].pk)
+    events.projects = _project_events(meta)
+    context = (scope, period, _instants(period, tz), built_at, local_date(now, tz), tz, since)
+    for task, memory in changes:
         _correct(totals, task, memory, events.of(task), context)
     return totals
 
