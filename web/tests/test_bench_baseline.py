@@ -1,14 +1,10 @@
 """Pages only the benchmark serves (web/views/bench.py): the static page of a requested size and
 the authenticated floor, both mounted only when TANDEM_BENCH_BASELINE is on."""
 
-import importlib
-
 import pytest
-from django.test import RequestFactory, override_settings
-from django.urls import clear_url_caches
+from django.test import RequestFactory
 
-import project.urls
-import web.urls
+from accounts.tests.factories import UserFactory
 from web.views.bench import MAX_BYTES, baseline
 
 
@@ -34,22 +30,9 @@ def test_the_bench_pages_are_not_served_unless_the_benchmark_turns_them_on(login
     assert client.get(f"/o/{member.organization.slug}/bench/floor/").status_code == 404
 
 
-def _remount():
-    importlib.reload(web.urls)
-    importlib.reload(project.urls)
-    clear_url_caches()
-
-
-@pytest.fixture
-def bench_urls():
-    with override_settings(TANDEM_BENCH_BASELINE=True):
-        _remount()
-        yield
-    _remount()
-
-
+@pytest.mark.urls("web.tests.bench_urls")
 def test_the_floor_is_an_organization_page_with_the_layout_and_no_task_data(
-    bench_urls, login, member, django_assert_max_num_queries
+    login, member, django_assert_max_num_queries
 ):
     client = login(member)
     url = f"/o/{member.organization.slug}/bench/floor/"
@@ -67,8 +50,9 @@ def test_the_floor_is_an_organization_page_with_the_layout_and_no_task_data(
     assert client.post(url).status_code == 405
 
 
-def test_the_floor_follows_the_tenancy_rules(bench_urls, client, member):
-    outsider = importlib.import_module("accounts.tests.factories").UserFactory()
+@pytest.mark.urls("web.tests.bench_urls")
+def test_the_floor_follows_the_tenancy_rules(client, member):
+    outsider = UserFactory()
     url = f"/o/{member.organization.slug}/bench/floor/"
 
     assert client.get(url).status_code == 302  # signed out: to the sign-in page

@@ -360,3 +360,15 @@ def test_charts_are_drawn_once_for_the_same_numbers_and_anew_when_one_changes(
     assert 'aria-current="true">4 weeks</a>' in other_period
     assert "Renamed while cached" in renamed
     assert "Renamed while cached" not in first
+
+
+def test_an_organization_without_tasks_gets_empty_charts(login, member):
+    response = login(member).get(url())
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    stats = text(re.search(r'data-testid="insights-stats">(.*?)</dl>', html, re.S).group(1))
+    assert stats == "Completed 0 Created 0 Median cycle time — Open now 0 Overdue now 0"
+    assert "No open tasks." in html
+    assert "Nothing is in progress." in html
+    assert html.count('class="chart"') == 3  # throughput, flow and cycle time still draw axes

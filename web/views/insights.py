@@ -243,9 +243,10 @@ class InsightsView(OrganizationMixin, TemplateView):
         tasks_url = reverse("web:task-list", kwargs={"org_slug": self.organization.slug})
         query = form.query()
         csv_url = self.request.path
+        controls = form.controls()
         kwargs.update(
             form=form,
-            controls=form.controls(),
+            controls=controls,
             project=project,
             report=report,
             # Drawn only when the cached charts below are missing (see charts_key).
@@ -259,7 +260,7 @@ class InsightsView(OrganizationMixin, TemplateView):
                     "current": weeks == form.weeks,
                     "href": f"{self.request.path}?{form.query(period=str(weeks))}".rstrip("?"),
                 }
-                for weeks, label in form.controls()["periods"]
+                for weeks, label in controls["periods"]
             ],
             csv_url=csv_url,
             as_of=report.now,

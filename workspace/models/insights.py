@@ -67,7 +67,7 @@ class InsightTaskState(TenantModel):
     task changed since can be taken out of the snapshot's numbers and counted as it is now."""
 
     task = models.OneToOneField(
-        "workspace.Task", on_delete=models.CASCADE, primary_key=True, related_name="insight_state"
+        "workspace.Task", on_delete=models.CASCADE, related_name="insight_state"
     )
     built_at = models.DateTimeField()  # the snapshot that last wrote this row
     digest = models.BigIntegerField()  # of the fields below: compared to skip unchanged rows

@@ -146,25 +146,29 @@ def state_digest(values: tuple) -> int:
 def _save_states(organization: Organization, rollup: Rollup, now) -> None:
     """Write the states that differ from what the previous build kept (and only those, so that
     a row's ``built_at`` says when it last changed)."""
-    kept = dict(
-        InsightTaskState.objects.filter(organization=organization).values_list("task_id", "digest")
-    )
+    kept = {
+        task: (pk, digest)
+        for pk, task, digest in InsightTaskState.objects.filter(
+            organization=organization
+        ).values_list("pk", "task_id", "digest")
+    }
     changed, added = [], []
-    for pk, values in rollup.states.items():
+    for task, values in rollup.states.items():
         digest = state_digest(values)
-        previous = kept.pop(pk, None)
+        pk, previous = kept.pop(task, (None, None))
         if previous == digest:
             continue
         state = InsightTaskState(
+            pk=pk,
             organization=organization,
-            task_id=pk,
+            task_id=task,
             built_at=now,
             digest=digest,
             **dict(zip(STATE_FIELDS, values, strict=True)),
         )
-        (added if previous is None else changed).append(state)
+        (added if pk is None else changed).append(state)
     if kept:  # tasks gone since (purged)
-        InsightTaskState.objects.filter(organization=organization, task_id__in=list(kept)).delete()
+        InsightTaskState.objects.filter(pk__in=[pk for pk, _digest in kept.values()]).delete()
     InsightTaskState.objects.bulk_create(added, batch_size=BATCH)
     InsightTaskState.objects.bulk_update(
         changed, ["built_at", "digest", *STATE_FIELDS], batch_size=BATCH
