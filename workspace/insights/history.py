@@ -106,6 +106,44 @@ class Facts:
             due_date=row["due_date"],
         )
 
+    # The same read with the deletion times themselves (a few rows: no annotations to compile).
+    PLAIN_FIELDS = (
+        "pk",
+        "number",
+        "project_id",
+        "assignee_id",
+        "priority",
+        "status",
+        "deleted_at",
+        "project__deleted_at",
+        "created_at",
+        "started_at",
+        "completed_at",
+        "due_date",
+    )
+
+    @classmethod
+    def from_plain(cls, row) -> "Facts":
+        pk, number, project, assignee, priority, status, deleted_at, gone_at, *rest = row
+        created_at, started_at, completed_at, due_date = rest
+        return cls.from_row(
+            {
+                "pk": pk,
+                "number": number,
+                "project_id": project,
+                "assignee_id": assignee,
+                "priority": priority,
+                "status": status,
+                "is_deleted": deleted_at is not None,
+                "with_project": deleted_at is not None and deleted_at == gone_at,
+                "project_deleted": gone_at is not None,
+                "created_at": created_at,
+                "started_at": started_at,
+                "completed_at": completed_at,
+                "due_date": due_date,
+            }
+        )
+
     @property
     def combo(self) -> tuple[int, int | None, int]:
         return (self.project, self.assignee, self.priority)

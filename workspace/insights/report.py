@@ -7,11 +7,13 @@ snapshot (none built yet, another time zone, too old, or a change the log cannot
 such as a project's deletion) the same numbers are computed from the tasks themselves.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from hashlib import blake2b
 from itertools import pairwise
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Case, F, Q, When
 from django.db.models.functions import Lower
@@ -20,6 +22,7 @@ from django.utils import timezone
 from accounts.models import User
 from workspace.models import (
     AuditAction,
+    AuditLog,
     InsightCell,
     InsightKind,
     Membership,
@@ -35,7 +38,6 @@ from .history import (
     PROJECT,
     Facts,
     entries_query,
-    facts_of,
     histories,
     history_entries,
     segments,
@@ -326,40 +328,67 @@ def _header_usable(meta: dict, built_at, organization, period, now, today) -> bo
     )
 
 
-def _from_snapshot(organization: Organization, scope: Scope, period, now) -> _Totals | None:
-    """The period's totals from the snapshot and the changes since, or None when the snapshot
-    cannot give them."""
-    tz = organization.tzinfo
-    today = local_date(now, tz)
+@dataclass
+class _Snapshot:
+    built_at: datetime
+    meta: dict
+    rows: list  # CELL_FIELDS
+
+
+def _read_snapshot(organization: Organization, scope: Scope, period, now) -> _Snapshot | None:
+    """The snapshot's rows for ``scope`` and the period, or None when it cannot give them."""
     series = Q(kind=scope.week_kind, week__gte=period[0]) & scope.cell_q()
     if not scope.by_assignee:
         series &= Q(assignee_ref__isnull=True)
     wanted = Q(kind=InsightKind.HEADER) | series | (Q(kind=InsightKind.OPEN) & scope.cell_q())
-    for _attempt in range(2):
-        rows = list(
-            InsightCell.objects.filter(organization=organization)
-            .filter(wanted)
-            .values_list(_HEADER_BUILT_AT, "meta", *CELL_FIELDS)
-        )
-        header = next((row for row in rows if row[2] == InsightKind.HEADER), None)
-        if header is None:
-            return None
-        built_at, meta = header[0], header[1] or {}
-        if not _header_usable(meta, built_at, organization, period, now, today):
-            return None
-        totals = _aggregate(
-            (row[2:] for row in rows if row[2] != InsightKind.HEADER),
-            period,
-            today,
-            date.fromisoformat(meta["last_week"]),
-        )
-        corrected = _changes_since(organization, scope, period, now, built_at, meta, totals)
-        if corrected is False:
-            return None
-        if corrected is not None:
-            corrected.built_at = built_at
-            return corrected
-    return None
+    rows = list(
+        InsightCell.objects.filter(organization=organization)
+        .filter(wanted)
+        .values_list(_HEADER_BUILT_AT, "meta", *CELL_FIELDS)
+    )
+    header = next((row for row in rows if row[2] == InsightKind.HEADER), None)
+    if header is None:
+        return None
+    built_at, meta = header[0], header[1] or {}
+    today = local_date(now, organization.tzinfo)
+    if not _header_usable(meta, built_at, organization, period, now, today):
+        return None
+    return _Snapshot(built_at, meta, [row[2:] for row in rows if row[2] != InsightKind.HEADER])
+
+
+def _lately(organization: Organization, built_at: datetime) -> list[tuple]:
+    """What was recorded about tasks, projects and members since (about) the snapshot:
+    ``(pk, content type id, object id, action)``."""
+    return list(
+        AuditLog.objects.filter(
+            organization=organization,
+            created_at__gte=built_at - MARGIN,
+            content_type_id__in=[t.pk for t in _content_types().values()],
+        ).values_list("pk", "content_type_id", "object_id", "action")
+    )
+
+
+def _from_snapshot(organization, scope, period, now, snapshot, lately) -> _Totals | None:
+    """The period's totals from the snapshot and the changes since; None when they cannot be
+    pinned to tasks, or when the snapshot was rebuilt meanwhile (``_RACE``)."""
+    totals = _aggregate(
+        snapshot.rows,
+        period,
+        local_date(now, organization.tzinfo),
+        date.fromisoformat(snapshot.meta["last_week"]),
+    )
+    corrected = _changes_since(
+        organization, scope, period, now, snapshot.built_at, snapshot.meta, totals, lately
+    )
+    if corrected is None:
+        return _RACE
+    if corrected is False:
+        return None
+    corrected.built_at = snapshot.built_at
+    return corrected
+
+
+_RACE = object()
 
 
 # The build time is the same on every row: read it off the header only (a datetime costs more
@@ -375,7 +404,7 @@ def _project_events(meta: dict) -> dict[int, list[tuple]]:
     }
 
 
-def _changes_since(organization, scope, period, now, built_at, meta, totals):
+def _changes_since(organization, scope, period, now, built_at, meta, totals, lately):
     """``totals`` with the tasks changed since ``built_at`` counted as they are now; None when
     the snapshot was rebuilt meanwhile (read it again), False when the changes cannot be pinned
     to tasks (a project deleted or restored, a member removed: compute without the snapshot)."""
@@ -384,13 +413,8 @@ def _changes_since(organization, scope, period, now, built_at, meta, totals):
     task_type = types["task"]
     recent = built_at - MARGIN
     since = day_start(period[0], tz)
-    lately = list(
-        entries_query(organization)
-        .filter(created_at__gte=recent, content_type_id__in=[t.pk for t in types.values()])
-        .values_list(*ENTRY_FIELDS)
-    )
     changed: set[int] = set()
-    for _pk, type_id, object_id, action, *_rest in lately:
+    for _pk, type_id, object_id, action in lately:
         if type_id == task_type.pk:
             changed.add(object_id)
             continue
@@ -401,38 +425,43 @@ def _changes_since(organization, scope, period, now, built_at, meta, totals):
         return totals
     memory_fields = [f"insight_state__{name}" for name in STATE_FIELDS]
     rows = list(
-        facts_of(
-            Task.all_objects.filter(organization=organization, pk__in=sorted(changed))
-        ).values_list(*Facts.FIELDS, "insight_state__built_at", *memory_fields)
+        Task.all_objects.filter(organization=organization, pk__in=sorted(changed)).values_list(
+            *Facts.PLAIN_FIELDS, "insight_state__built_at", *memory_fields
+        )
     )
-    width = len(Facts.FIELDS)
+    width = len(Facts.PLAIN_FIELDS)
     if any(row[width] is not None and row[width] > built_at for row in rows):
         return None
-    changes = []
-    refile = []  # counted anew in past weeks too: moved in or out of the scope, or unseen
+    instants = _instants(period, tz)
+    # Their recorded history is read only where it counts: for tasks whose past weeks count
+    # anew (moved in or out of the scope, or not seen by the build), and for all of them when
+    # a week ended between the snapshot and now. Otherwise only now counts: the rows say it.
+    week_ended = any(built_at < moment < END for moment in instants)
+    changes, history_of = [], []
     for row in rows:
-        task = Facts.from_row(dict(zip(Facts.FIELDS, row[:width], strict=True)))
+        task = Facts.from_plain(row[:width])
         memory = _Memory(*row[width + 1 :]) if row[width] is not None else None
         changes.append((task, memory))
-        if memory is None:
+        if week_ended:
+            history_of.append(task.pk)
+        elif memory is None:
             if task.created_at < recent:
-                refile.append(task.pk)
+                history_of.append(task.pk)
         elif scope.matches(*task.combo) != scope.matches(
             memory.project, memory.assignee, memory.priority
         ):
-            refile.append(task.pk)
-    entries = [entry for entry in lately if entry[1] == task_type.pk]
-    if refile:  # their history over the period, not only since the snapshot
-        older = (
+            history_of.append(task.pk)
+    entries = []
+    if history_of:
+        entries = (
             entries_query(organization)
-            .filter(task_history_filter(task_type), object_id__in=refile)
-            .filter(created_at__gte=since, created_at__lt=recent)
+            .filter(task_history_filter(task_type), object_id__in=history_of)
+            .filter(created_at__gte=since)
             .values_list(*ENTRY_FIELDS)
         )
-        entries = sorted([*older, *entries], key=lambda entry: (entry[4], entry[0]))
     events = histories(entries, task_type_id=task_type.pk, project_type_id=types["project"].pk)
     events.projects = _project_events(meta)
-    context = (scope, period, _instants(period, tz), built_at, local_date(now, tz), tz, since)
+    context = (scope, period, instants, built_at, local_date(now, tz), tz, since)
     for task, memory in changes:
         _correct(totals, task, memory, events.of(task), context)
     return totals
@@ -458,6 +487,11 @@ def _live(organization: Organization, scope: Scope, period, now) -> _Totals:
 
 
 _POINT_COLUMNS = "number, title, priority, assignee_id, started_at, completed_at"
+# Times as epoch seconds: a float decodes in a fraction of the time a timestamp takes.
+_POINT_OUTPUT = (
+    "number, title, priority, assignee_id,"
+    " extract(epoch from started_at)::float8, extract(epoch from completed_at)::float8"
+)
 
 
 def dot_slices(period: list[date], tz) -> tuple[list[tuple[datetime, datetime]], int]:
@@ -470,7 +504,7 @@ def dot_slices(period: list[date], tz) -> tuple[list[tuple[datetime, datetime]],
     return list(pairwise(bounds)), max(1, MOST_DOTS // slices)
 
 
-def _task_points(organization, scope, period, now, names, *, lateral=None) -> tuple[list, list]:
+def _task_points(organization, scope, period, now, *, lateral=None) -> tuple[list, list]:
     """The oldest work in progress, and finished tasks for the scatter (see ``dot_slices``):
     in one statement on PostgreSQL (``lateral``), else a query per slice."""
     tz = organization.tzinfo
@@ -497,12 +531,15 @@ def _task_points(organization, scope, period, now, names, *, lateral=None) -> tu
             rows.extend((1, *row) for row in done.values_list(*fields)[:share])
     oldest, finished = [], []
     for which, number, title, priority, assignee, started_at, completed_at in rows:
+        if isinstance(started_at, float):
+            started_at = datetime.fromtimestamp(started_at, UTC)
+            completed_at = completed_at and datetime.fromtimestamp(completed_at, UTC)
         point = TaskPoint(
             number=number,
             title=title,
             priority=priority,
             assignee_id=assignee,
-            assignee=names.get(assignee, "Unassigned" if assignee is None else "Former member"),
+            assignee="",  # named per view (see _report)
             started_at=started_at,
             completed_at=completed_at,
             seconds=((completed_at if which else now) - started_at).total_seconds(),
@@ -534,10 +571,10 @@ def _task_points_sql(organization, scope, starts, ends, share) -> list[tuple]:
         params.append(sorted(scope.priorities))
     matches = " AND ".join(where)
     sql = (
-        f"(SELECT 0, {_POINT_COLUMNS} FROM {table} t"  # noqa: S608 - no user text in the SQL
+        f"(SELECT 0, {_POINT_OUTPUT} FROM {table} t"  # noqa: S608 - no user text in the SQL
         f" WHERE {matches} AND t.status = %s AND t.started_at IS NOT NULL"
         " ORDER BY t.started_at, t.number LIMIT %s)"
-        f" UNION ALL (SELECT 1, {_POINT_COLUMNS} FROM"
+        f" UNION ALL (SELECT 1, {_POINT_OUTPUT} FROM"
         " unnest(%s::timestamptz[], %s::timestamptz[]) AS w(starts, ends)"
         f" CROSS JOIN LATERAL (SELECT {_POINT_COLUMNS} FROM {table} t"
         f" WHERE {matches} AND t.status = %s AND t.started_at IS NOT NULL"
@@ -572,6 +609,40 @@ def member_names(*, organization: Organization) -> dict[int, str]:
     return {pk: User.name_for(name, email) for pk, name, email in rows}
 
 
+@dataclass
+class _Numbers:
+    """A report's numbers, as the cache keeps them (names and ages are filled in per view)."""
+
+    weeks: list[WeekPoint]
+    open: dict[tuple, list[int]]
+    aging: list[TaskPoint]
+    finished: list[TaskPoint]
+    source: str
+    built_at: datetime | None
+    cycle_median: float | None
+
+
+CACHE_SECONDS = 600
+
+
+def _cache_key(organization, scope, period, now, snapshot, lately) -> str:
+    """Everything the numbers depend on: the snapshot, the changes recorded since (the audit log
+    only grows: their count and last id tell them apart), the scope, the weeks and the day."""
+    content = (
+        VERSION,
+        organization.pk,
+        organization.time_zone,
+        snapshot.built_at.isoformat(),
+        (scope.project, scope.by_assignee, scope.assignee, sorted(scope.priorities or ())),
+        period[0].isoformat(),
+        len(period),
+        local_date(now, organization.tzinfo).isoformat(),
+        len(lately),
+        max((entry[0] for entry in lately), default=0),
+    )
+    return "insights:" + blake2b(repr(content).encode(), digest_size=16).hexdigest()
+
+
 def insights_report(
     *,
     organization: Organization,
@@ -581,18 +652,37 @@ def insights_report(
     now: datetime | None = None,
 ) -> Report:
     """The report over the last ``weeks`` weeks (the current one included) for ``scope``.
-    ``names``: the members' names (``member_names``), read when not given."""
+    ``names``: the members' names (``member_names``), read when not given.
+
+    From a usable snapshot, the numbers are kept in the cache under everything they depend on
+    (``_cache_key``): the next view reads the snapshot's header rows and the changes since,
+    finds them there, and skips the rest."""
     now = now or timezone.now()
     tz = organization.tzinfo
     period = recent_weeks(now, tz, weeks)
     if names is None:
         names = member_names(organization=organization)
-    totals = _from_snapshot(organization, scope, period, now)
+    totals, key = None, None
+    for _attempt in range(2):
+        snapshot = _read_snapshot(organization, scope, period, now)
+        if snapshot is None:
+            break
+        lately = _lately(organization, snapshot.built_at)
+        key = _cache_key(organization, scope, period, now, snapshot, lately)
+        numbers = cache.get(key)
+        if numbers is not None:
+            return _report(numbers, names, now, organization)
+        totals = _from_snapshot(organization, scope, period, now, snapshot, lately)
+        if totals is not _RACE:
+            break
+        key = None
+    else:
+        totals = None
     source = "snapshot"
     if totals is None:
         totals, source = _live(organization, scope, period, now), "live"
-    aging, finished = _task_points(organization, scope, period, now, names)
-    return Report(
+    aging, finished = _task_points(organization, scope, period, now)
+    numbers = _Numbers(
         weeks=[
             WeekPoint(
                 week=week,
@@ -605,14 +695,34 @@ def insights_report(
             )
             for n, week in enumerate(period)
         ],
-        workload=_workload(totals.open, names),
+        open={k: v for k, v in totals.open.items() if any(v)},
         aging=aging,
         finished=finished,
-        now=now,
-        time_zone=organization.time_zone,
         source=source,
         built_at=totals.built_at,
         cycle_median=percentile([s for week in totals.cycle for s in week], 0.5),
+    )
+    if key is not None:
+        cache.set(key, numbers, CACHE_SECONDS)
+    return _report(numbers, names, now, organization)
+
+
+def _report(numbers: _Numbers, names: dict, now: datetime, organization) -> Report:
+    def named(point: TaskPoint, seconds: float) -> TaskPoint:
+        assignee = point.assignee_id
+        name = names.get(assignee, "Unassigned" if assignee is None else "Former member")
+        return replace(point, assignee=name, seconds=seconds)
+
+    return Report(
+        weeks=numbers.weeks,
+        workload=_workload(numbers.open, names),
+        aging=[named(p, (now - p.started_at).total_seconds()) for p in numbers.aging],
+        finished=[named(p, p.seconds) for p in numbers.finished],
+        now=now,
+        time_zone=organization.time_zone,
+        source=numbers.source,
+        built_at=numbers.built_at,
+        cycle_median=numbers.cycle_median,
     )
 
 

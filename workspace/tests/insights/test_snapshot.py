@@ -331,8 +331,8 @@ def test_the_scatter_and_aging_tasks_are_the_same_from_one_statement_or_a_query_
     period = recent_weeks(now, AUCKLAND, 4)
     with organization_scope(organization):
         for scope in (EVERYONE, Scope(priorities=frozenset({Priority.MEDIUM}))):
-            one = module._task_points(organization, scope, period, now, {}, lateral=True)
-            each = module._task_points(organization, scope, period, now, {}, lateral=False)
+            one = module._task_points(organization, scope, period, now, lateral=True)
+            each = module._task_points(organization, scope, period, now, lateral=False)
             assert one == each
             assert len(one[0]) == 4  # in progress
             assert len(one[1]) == 5  # finished
@@ -380,3 +380,21 @@ def test_tasks_due_after_the_snapshot_s_day_become_overdue_as_the_days_pass():
 def test_due_soon_counts_read_back(stored, day, count):
     assert due_before(stored, day) == count
     assert encode_due({"2026-03-08": 1, "2026-03-06": 2}) == "2026-03-06:2;2026-03-08:1"
+
+
+def test_the_numbers_are_kept_until_something_they_count_changes(django_assert_num_queries):
+    team = Team()
+    task = team.task(nz(3, 2))
+    team.build(nz(3, 3))
+    first = team.report(nz(3, 4))
+
+    organization = team.fresh
+    with organization_scope(organization), django_assert_num_queries(3):
+        # The names, the snapshot's rows, the changes since: the rest comes from the cache.
+        again = insights_report(organization=organization, scope=EVERYONE, weeks=4, now=nz(3, 4))
+    team.move(task, nz(3, 4, 14), status=TaskStatus.DONE)
+    changed = team.report(nz(3, 4, 15))
+
+    assert again.weeks == first.weeks
+    assert [w.completed for w in changed.weeks] == [0, 0, 0, 1]
+    assert changed.source == "snapshot"
