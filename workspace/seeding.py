@@ -212,7 +212,9 @@ def _seed_organization(plan: SeedPlan, index: int, slug: str, password: str, pro
             members = _seed_members(plan, organization, slug, password, rng)
             projects = _seed_projects(organization, members, rng, now)
     with organization_scope(organization):
-        _seed_tasks(plan, organization, members, projects, rng, now, progress)
+        # The status histories draw from a stream of their own (see _task).
+        moves = random.Random(f"{plan.seed}:{index}:moves")  # noqa: S311 - demo data
+        _seed_tasks(plan, organization, members, projects, rng, now, progress, moves)
     return organization
 
 
@@ -276,41 +278,39 @@ PRIORITY_WEIGHTS = (
 )
 
 
-def _history(status, created, now, rng) -> list[tuple]:
+def _history(status, created, now, moves, done_share) -> list[tuple]:
     """When the task moved through its statuses: ``[(at, old, new)]``, ending in ``status``.
     Three quarters of finished tasks went through "In progress" first (their cycle time)."""
 
-    def after(start, days):  # some time in the next ``days`` days, and not after now
-        return start + min(timedelta(days=days), now - start) * rng.random()
+    def after(start, days, share):  # some time in the next ``days`` days, and not after now
+        return start + min(timedelta(days=days), now - start) * share
 
     if status == TaskStatus.IN_PROGRESS:
-        return [(after(created, 10), TaskStatus.TODO, TaskStatus.IN_PROGRESS)]
+        return [(after(created, 10, moves.random()), TaskStatus.TODO, TaskStatus.IN_PROGRESS)]
     if status == TaskStatus.DONE:
-        done = after(created, 30)
-        if rng.random() < 0.75:
-            started = created + (done - created) * rng.uniform(0.05, 0.6)
+        done = after(created, 30, done_share)
+        if moves.random() < 0.75:
+            started = created + (done - created) * moves.uniform(0.05, 0.6)
             return [
                 (started, TaskStatus.TODO, TaskStatus.IN_PROGRESS),
                 (done, TaskStatus.IN_PROGRESS, TaskStatus.DONE),
             ]
         return [(done, TaskStatus.TODO, TaskStatus.DONE)]
     if status == TaskStatus.CANCELLED:
-        return [(after(created, 20), TaskStatus.TODO, TaskStatus.CANCELLED)]
+        return [(after(created, 20, moves.random()), TaskStatus.TODO, TaskStatus.CANCELLED)]
     return []
 
 
-def _task(organization, number, members, projects, rng, now) -> tuple[Task, list[tuple]]:
+def _task(organization, number, members, projects, rng, now, moves) -> tuple[Task, list[tuple]]:
+    """A task and its status history. Its fields draw from ``rng`` exactly as they did before
+    the history was recorded, so that a seed still describes the same tasks (the benchmark
+    relies on its task #1 and #2); the history draws from ``moves``."""
     status = rng.choices(*zip(*STATUS_WEIGHTS, strict=True))[0]
     created = now - timedelta(days=rng.uniform(0, 365))
     due = None
     if rng.random() < 0.7:
         due = (created + timedelta(days=rng.randint(1, 60))).date()
-    history = _history(status, created, now, rng)
-    deleted = None
-    if rng.random() < 0.02:  # deleted some time after its last change
-        last = history[-1][0] if history else created
-        deleted = last + (now - last) * rng.random()
-    started = next((at for at, _old, new in history if new == TaskStatus.IN_PROGRESS), None)
+    deleted = rng.random() < 0.02
     task = Task(
         organization=organization,
         number=number,
@@ -323,22 +323,27 @@ def _task(organization, number, members, projects, rng, now) -> tuple[Task, list
         assignee=rng.choice(members) if rng.random() < 0.8 else None,
         created_by=rng.choice(members).user,
         created_at=created,
-        started_at=started,
-        completed_at=history[-1][0] if status == TaskStatus.DONE else None,
-        deleted_at=deleted,
     )
+    done_share = rng.uniform(0, 30) / 30 if status == TaskStatus.DONE else None
+    deleted_share = rng.randint(1, 120) / 120 if deleted else None
+    history = _history(status, created, now, moves, done_share)
+    task.started_at = next((at for at, _old, new in history if new == TaskStatus.IN_PROGRESS), None)
+    task.completed_at = history[-1][0] if status == TaskStatus.DONE else None
+    if deleted:  # some time after its last change
+        last = history[-1][0] if history else created
+        task.deleted_at = last + (now - last) * deleted_share
     return task, history
 
 
-def _entries(organization, task, history, members, rng, task_type) -> list[AuditLog]:
-    """The entries the services would have written: created, each status change (by its
-    labels, as ``describe_changes`` records them), deleted."""
+def _entries(organization, task, history, members, moves, task_type) -> list[AuditLog]:
+    """The entries the services would have written: created (by its creator), each status
+    change (by its labels, as ``describe_changes`` records them), deleted."""
     labels = dict(TaskStatus.choices)
 
-    def entry(action, at, changed=None):
+    def entry(action, at, changed=None, actor=None):
         return AuditLog(
             organization=organization,
-            actor_id=rng.choice(members).user_id,
+            actor_id=actor or moves.choice(members).user_id,
             action=action,
             content_type_id=task_type,
             object_id=task.pk,
@@ -347,7 +352,7 @@ def _entries(organization, task, history, members, rng, task_type) -> list[Audit
             created_at=at,
         )
 
-    entries = [entry(AuditAction.CREATED, task.created_at)]
+    entries = [entry(AuditAction.CREATED, task.created_at, actor=task.created_by_id)]
     entries.extend(
         entry(AuditAction.UPDATED, at, {"status": [labels[old], labels[new]]})
         for at, old, new in history
@@ -357,7 +362,7 @@ def _entries(organization, task, history, members, rng, task_type) -> list[Audit
     return entries
 
 
-def _seed_tasks(plan, organization, members, projects, rng, now, progress) -> None:
+def _seed_tasks(plan, organization, members, projects, rng, now, progress, moves) -> None:
     start = (Task.all_objects.aggregate(last=Max("number"))["last"] or 0) + 1
     task_type = ContentType.objects.get_for_model(Task).pk
     total = plan.tasks_per_org
@@ -365,7 +370,7 @@ def _seed_tasks(plan, organization, members, projects, rng, now, progress) -> No
         size = min(BATCH, total - offset)
         with transaction.atomic():
             made = [
-                _task(organization, start + offset + n, members, projects, rng, now)
+                _task(organization, start + offset + n, members, projects, rng, now, moves)
                 for n in range(size)
             ]
             tasks = Task.objects.bulk_create([task for task, _history in made])
@@ -374,7 +379,7 @@ def _seed_tasks(plan, organization, members, projects, rng, now, progress) -> No
                 [
                     entry
                     for task, (_made, history) in zip(tasks, made, strict=True)
-                    for entry in _entries(organization, task, history, members, rng, task_type)
+                    for entry in _entries(organization, task, history, members, moves, task_type)
                 ],
                 batch_size=BATCH,
             )
