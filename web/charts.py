@@ -186,7 +186,7 @@ def stacked_area(labels: list[str], bands: list[Series], *, height: int = 240) -
         first, last = n == 0, n == points - 1
         columns.append(
             {
-                "label": label if n % every == 0 or last else "",
+                "label": label if n % every == 0 else "",
                 "anchor": "start" if first else "end" if last else "middle",
                 "x": px(xs[n]),
                 "hit_x": px(xs[n] if first else xs[n] - step / 2),

@@ -494,21 +494,26 @@ _POINT_OUTPUT = (
 )
 
 
-def dot_slices(period: list[date], tz) -> tuple[list[tuple[datetime, datetime]], int]:
-    """The scatter samples finished tasks evenly over time: the period cut into up to MOST_DOTS
-    slices (a day each, or longer), and how many of each slice's latest tasks it draws."""
+def dot_slices(period: list[date], tz, finished: int) -> tuple[list[tuple], int]:
+    """Which finished tasks the scatter draws: all of them when they are ``MOST_DOTS`` or fewer
+    (one slice, the whole period); else a sample even over time: the period cut into up to
+    MOST_DOTS slices (a day each, or longer), and how many of each slice's latest tasks."""
     start, end = day_start(period[0], tz).astimezone(UTC), week_end(period[-1], tz)
+    if finished <= MOST_DOTS:
+        return [(start, end)], MOST_DOTS
     slices = min(MOST_DOTS, len(period) * 7)
     length = (end - start) / slices  # in UTC: real time
     bounds = [start + length * n for n in range(slices)] + [end]
     return list(pairwise(bounds)), max(1, MOST_DOTS // slices)
 
 
-def _task_points(organization, scope, period, now, *, lateral=None) -> tuple[list, list]:
-    """The oldest work in progress, and finished tasks for the scatter (see ``dot_slices``):
-    in one statement on PostgreSQL (``lateral``), else a query per slice."""
+def _task_points(
+    organization, scope, period, now, finished: int, *, lateral=None
+) -> tuple[list, list]:
+    """The oldest work in progress, and the ``finished`` tasks' dots for the scatter (see
+    ``dot_slices``): in one statement on PostgreSQL (``lateral``), else a query per slice."""
     tz = organization.tzinfo
-    slices, share = dot_slices(period, tz)
+    slices, share = dot_slices(period, tz, finished)
     starts = [start for start, _end in slices]
     ends = [end for _start, end in slices]
     if lateral is None:
@@ -681,7 +686,9 @@ def insights_report(
     source = "snapshot"
     if totals is None:
         totals, source = _live(organization, scope, period, now), "live"
-    aging, finished = _task_points(organization, scope, period, now)
+    aging, finished = _task_points(
+        organization, scope, period, now, sum(len(week) for week in totals.cycle)
+    )
     numbers = _Numbers(
         weeks=[
             WeekPoint(

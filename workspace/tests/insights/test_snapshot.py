@@ -331,11 +331,14 @@ def test_the_scatter_and_aging_tasks_are_the_same_from_one_statement_or_a_query_
     period = recent_weeks(now, AUCKLAND, 4)
     with organization_scope(organization):
         for scope in (EVERYONE, Scope(priorities=frozenset({Priority.MEDIUM}))):
-            one = module._task_points(organization, scope, period, now, lateral=True)
-            each = module._task_points(organization, scope, period, now, lateral=False)
-            assert one == each
-            assert len(one[0]) == 4  # in progress
-            assert len(one[1]) == 5  # finished
+            for finished in (5, module.MOST_DOTS + 1):  # all of them, or a sample per day
+                one = module._task_points(organization, scope, period, now, finished, lateral=True)
+                each = module._task_points(
+                    organization, scope, period, now, finished, lateral=False
+                )
+                assert one == each
+                assert len(one[0]) == 4  # in progress
+                assert len(one[1]) == 5  # finished
 
 
 def test_a_build_without_copy_stores_the_same_rows():
