@@ -338,25 +338,36 @@ def test_the_workload_draws_the_busiest_people_and_the_others_together(
     assert len(re.findall(r"<tr>", table.group(1))) == 14
 
 
-def test_charts_are_drawn_once_for_the_same_numbers_and_anew_when_one_changes(
+def test_each_chart_is_drawn_once_for_the_same_numbers_and_anew_when_they_change(
     login, member, owner, acme, now, monkeypatch
 ):
     drawn = []
-    draw = views.insight_charts
-    monkeypatch.setattr(views, "insight_charts", lambda *a, **k: drawn.append(1) or draw(*a, **k))
+
+    def recording(name, build):
+        return lambda report, view: drawn.append(name) or build(report, view)
+
+    monkeypatch.setattr(
+        views,
+        "CHARTS",
+        {name: (recording(name, build), key) for name, (build, key) in views.CHARTS.items()},
+    )
     client = login(member)
 
     first = client.get(url()).content.decode()
+    assert drawn == ["throughput", "flow", "cycle", "workload", "aging"]
+    drawn.clear()
     again = client.get(url()).content.decode()
+    assert drawn == []
     other_period = client.get(url(), {"period": "4"}).content.decode()
+    assert len(drawn) == 5  # each chart's CSV link carries the period
+    drawn.clear()
     with organization_scope(acme["busy"].organization):
         task_update(task=acme["busy"], actor=owner, data={"title": "Renamed while cached"})
     renamed = client.get(url()).content.decode()
+    assert drawn == ["aging"]  # the only chart naming it
 
-    assert len(drawn) == 3  # the first page, the other period, the renamed task
-    assert re.search(r'id="chart-throughput".*</figure>', first, re.S).group(0) == re.search(
-        r'id="chart-throughput".*</figure>', again, re.S
-    ).group(0)
+    charts_region = re.compile(r'<div class="grid gap-4 xl:grid-cols-2">.*</figure>', re.S)
+    assert charts_region.search(again).group(0) == charts_region.search(first).group(0)
     assert 'aria-current="true">4 weeks</a>' in other_period
     assert "Renamed while cached" in renamed
     assert "Renamed while cached" not in first

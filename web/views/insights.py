@@ -43,31 +43,40 @@ def _date(moment, tz) -> str:
     return f"{local:%b} {local.day}, {local.year}"
 
 
-def insight_charts(report: Report, *, tasks_url: str, tz) -> dict:
-    """Everything the chart templates draw and tabulate, as strings (see ``web.charts``)."""
+def _labels(report: Report) -> tuple[list[str], list[str]]:
+    weeks = [w.week for w in report.weeks]
+    return [week_label(w) for w in weeks], [f"{w:%b} {w.day}, {w.year}" for w in weeks]
+
+
+def throughput_chart(report: Report, view: dict) -> dict:
+    labels, long_labels = _labels(report)
     weeks = report.weeks
-    labels = [week_label(w.week) for w in weeks]
-    long_labels = [f"{w.week:%b} {w.week.day}, {w.week.year}" for w in weeks]
-    throughput = charts.grouped_bars(
+    chart = charts.grouped_bars(
         labels,
         [
             charts.Series("created", "created", [w.created for w in weeks]),
             charts.Series("completed", "completed", [w.completed for w in weeks]),
         ],
     )
-    throughput["table"] = [
+    chart["table"] = [
         (label, charts.count(w.created), charts.count(w.completed))
         for label, w in zip(long_labels, weeks, strict=True)
     ]
-    flow = charts.stacked_area(
+    return chart
+
+
+def flow_chart(report: Report, view: dict) -> dict:
+    labels, long_labels = _labels(report)
+    weeks = report.weeks
+    chart = charts.stacked_area(
         labels,
         [
             charts.Series(status.value, status.label, [w.stock[status] for w in weeks])
             for status in FLOW_BANDS
         ],
     )
-    flow["statuses"] = [status.label for status in reversed(FLOW_BANDS)]
-    flow["table"] = [
+    chart["statuses"] = [status.label for status in reversed(FLOW_BANDS)]
+    chart["table"] = [
         (
             f"{label} (now)" if n == len(weeks) - 1 else label,
             [charts.count(w.stock[status]) for status in reversed(FLOW_BANDS)],
@@ -75,6 +84,12 @@ def insight_charts(report: Report, *, tasks_url: str, tz) -> dict:
         )
         for n, (label, w) in enumerate(zip(long_labels, weeks, strict=True))
     ]
+    return chart
+
+
+def cycle_chart(report: Report, view: dict) -> dict:
+    labels, long_labels = _labels(report)
+    weeks, tz, tasks_url = report.weeks, view["tz"], view["tasks_url"]
     start = day_start(weeks[0].week, tz).timestamp()
     span = week_end(weeks[-1].week, tz).timestamp() - start
     dots = []
@@ -91,7 +106,7 @@ def insight_charts(report: Report, *, tasks_url: str, tz) -> dict:
                 "duration": duration,
             }
         )
-    cycle = charts.scatter(
+    chart = charts.scatter(
         labels,
         dots,
         [
@@ -99,8 +114,8 @@ def insight_charts(report: Report, *, tasks_url: str, tz) -> dict:
             charts.Series("median", "Median", [w.cycle_median for w in weeks]),
         ],
     )
-    cycle["drawn"], cycle["total"] = len(dots), report.finished_total
-    cycle["table"] = [
+    chart["drawn"], chart["total"] = len(dots), report.finished_total
+    chart["table"] = [
         (
             label,
             charts.count(w.cycle_count),
@@ -109,23 +124,29 @@ def insight_charts(report: Report, *, tasks_url: str, tz) -> dict:
         )
         for label, w in zip(long_labels, weeks, strict=True)
     ]
-    priorities = [Priority(p) for p in PRIORITY_ORDER]
+    return chart
 
-    def workload_row(name, by_priority, total, overdue):
-        return {
-            "label": name,
-            "short": _short(name, 22),
-            "values": {Priority(p).key: n for p, n in by_priority.items()},
-            "note": f"{total:,} open · {overdue:,} overdue",
-            "alert": overdue > 0,
-            "tip": f"{name}: "
-            + ", ".join(f"{by_priority.get(p, 0):,} {p.label.lower()}" for p in priorities)
-            + f"; {overdue:,} overdue",
-            "cells": [charts.count(by_priority.get(p, 0)) for p in priorities]
-            + [charts.count(total), charts.count(overdue)],
-        }
 
-    people = [workload_row(r.name, r.by_priority, r.total, r.overdue) for r in report.workload]
+PRIORITIES = [Priority(p) for p in PRIORITY_ORDER]
+
+
+def _workload_row(name: str, by_priority: dict, total: int, overdue: int) -> dict:
+    return {
+        "label": name,
+        "short": _short(name, 22),
+        "values": {Priority(p).key: n for p, n in by_priority.items()},
+        "note": f"{total:,} open · {overdue:,} overdue",
+        "alert": overdue > 0,
+        "tip": f"{name}: "
+        + ", ".join(f"{by_priority.get(p, 0):,} {p.label.lower()}" for p in PRIORITIES)
+        + f"; {overdue:,} overdue",
+        "cells": [charts.count(by_priority.get(p, 0)) for p in PRIORITIES]
+        + [charts.count(total), charts.count(overdue)],
+    }
+
+
+def workload_chart(report: Report, view: dict) -> dict:
+    people = [_workload_row(r.name, r.by_priority, r.total, r.overdue) for r in report.workload]
     drawn = people
     if len(report.workload) > WORKLOAD_BARS:  # the busiest, then everyone else together
         rest = report.workload[WORKLOAD_BARS - 1 :]
@@ -135,16 +156,22 @@ def insight_charts(report: Report, *, tasks_url: str, tz) -> dict:
                 together[p] = together.get(p, 0) + n
         drawn = [
             *people[: WORKLOAD_BARS - 1],
-            workload_row(
+            _workload_row(
                 f"{len(rest)} others",
                 together,
                 sum(r.total for r in rest),
                 sum(r.overdue for r in rest),
             ),
         ]
-    workload = charts.horizontal_stacks(drawn, [(p.key, p.label) for p in priorities])
-    workload["drawn"], workload["rows"] = workload["rows"], people
-    aging = charts.horizontal_stacks(
+    keys = [(p.key, p.label) for p in PRIORITIES]
+    chart = charts.horizontal_stacks(drawn, keys)
+    chart["drawn"], chart["rows"], chart["priorities"] = chart["rows"], people, keys
+    return chart
+
+
+def aging_chart(report: Report, view: dict) -> dict:
+    tz, tasks_url = view["tz"], view["tasks_url"]
+    return charts.horizontal_stacks(
         [
             {
                 "label": f"#{point.number} {point.title}",
@@ -161,14 +188,40 @@ def insight_charts(report: Report, *, tasks_url: str, tz) -> dict:
         ],
         [("age", "days in progress")],
     )
-    return {
-        "throughput": throughput,
-        "flow": flow,
-        "cycle": cycle,
-        "workload": workload,
-        "aging": aging,
-        "priorities": [(p.key, p.label) for p in priorities],
-    }
+
+
+def _week_content(report: Report, *fields) -> list:
+    return [tuple(getattr(w, f) for f in fields) for w in report.weeks]
+
+
+# Each chart: how it is drawn, and the values it shows (its cache key is a digest of them).
+CHARTS = {
+    "throughput": (throughput_chart, lambda r: _week_content(r, "week", "created", "completed")),
+    "flow": (flow_chart, lambda r: [(w.week, sorted(w.stock.items())) for w in r.weeks]),
+    "cycle": (
+        cycle_chart,
+        lambda r: (
+            _week_content(r, "week", "cycle_count", "cycle_median", "cycle_p85"),
+            [(p.number, p.title, p.completed_at, p.seconds) for p in r.finished],
+        ),
+    ),
+    "workload": (
+        workload_chart,
+        lambda r: [(w.name, sorted(w.by_priority.items()), w.overdue) for w in r.workload],
+    ),
+    "aging": (
+        aging_chart,
+        lambda r: [
+            (p.number, p.title, p.assignee, p.started_at, charts.days(p.seconds)) for p in r.aging
+        ],
+    ),
+}
+
+
+def insight_charts(report: Report, *, tasks_url: str, tz) -> dict:
+    """Everything the chart templates draw and tabulate, as strings (see ``web.charts``)."""
+    view = {"tasks_url": tasks_url, "tz": tz}
+    return {name: build(report, view) for name, (build, _content) in CHARTS.items()}
 
 
 CHART_TEMPLATES = ("throughput", "flow", "cycle_time", "workload", "aging", "grid", "grid_vertical")
@@ -183,32 +236,25 @@ def _templates_digest() -> str:
     return digest.hexdigest()
 
 
-def charts_key(report: Report, *, tasks_url: str, csv_url: str, query: str) -> str:
-    """What the charts show, digested: the rendered charts are cached under it. Everything they
-    draw comes from these values, so equal keys draw the same charts, and any change to a
-    number, a name, a title or an age as shown is a new key (nothing to invalidate)."""
-    content = (
-        report.time_zone,
-        tasks_url,
-        csv_url,
-        query,
-        [
-            (w.week, w.created, w.completed, sorted(w.stock.items()), w.cycle_count, w.cycle_median)
-            for w in report.weeks
-        ],
-        [w.cycle_p85 for w in report.weeks],
-        [
-            (r.assignee_id, r.name, sorted(r.by_priority.items()), r.overdue)
-            for r in report.workload
-        ],
-        [
-            (p.number, p.title, p.assignee, p.started_at, charts.days(p.seconds))
-            for p in report.aging
-        ],
-        [(p.number, p.title, p.completed_at, p.seconds) for p in report.finished],
-        _templates_digest(),
-    )
-    return blake2b(repr(content).encode(), digest_size=16).hexdigest()
+def chart_keys(report: Report, *, tasks_url: str, csv_url: str, query: str) -> dict[str, str]:
+    """Per chart, a digest of what it shows: the rendered chart is cached under it. Equal keys
+    draw the same chart, and any change to a number, a name, a title or an age as shown is a
+    new key (nothing to invalidate)."""
+    common = (report.time_zone, tasks_url, csv_url, query, _templates_digest())
+    return {
+        name: blake2b(repr((name, common, content(report))).encode(), digest_size=16).hexdigest()
+        for name, (_build, content) in CHARTS.items()
+    }
+
+
+def lazy_charts(report: Report, *, tasks_url: str, tz) -> dict:
+    """The charts, each drawn only if a template asks for it (on a cache miss)."""
+    view = {"tasks_url": tasks_url, "tz": tz}
+
+    def later(build):
+        return SimpleLazyObject(lambda: build(report, view))
+
+    return {name: later(build) for name, (build, _content) in CHARTS.items()}
 
 
 def _short(text: str, length: int) -> str:
@@ -249,9 +295,9 @@ class InsightsView(OrganizationMixin, TemplateView):
             controls=controls,
             project=project,
             report=report,
-            # Drawn only when the cached charts below are missing (see charts_key).
-            charts=SimpleLazyObject(lambda: insight_charts(report, tasks_url=tasks_url, tz=tz)),
-            charts_key=charts_key(report, tasks_url=tasks_url, csv_url=csv_url, query=query),
+            # Each drawn only when its cached rendering is missing (see chart_keys).
+            charts=lazy_charts(report, tasks_url=tasks_url, tz=tz),
+            chart_keys=chart_keys(report, tasks_url=tasks_url, csv_url=csv_url, query=query),
             query=query,
             period_links=[
                 {
