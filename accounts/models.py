@@ -111,7 +111,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     def display_name(self) -> str:
         """The name people see: the display name, or the e-mail's local part before one is set.
         (A deleted account is named ``ERASED_NAME``: see accounts.services.user_erase.)"""
-        return self.name or self.email.split("@", 1)[0]
+        return self.name_for(self.name, self.email)
+
+    @staticmethod
+    def name_for(name: str, email: str) -> str:
+        """``display_name`` from the two columns (for reads that skip the model)."""
+        return name or email.split("@", 1)[0]
 
     @property
     def initials(self) -> str:

@@ -11,6 +11,7 @@ ORGANIZATION_NAV = (
     ("task-list-mine", "My tasks", False),
     ("task-list-overdue", "Overdue", False),
     ("project-list", "Projects", False),
+    ("insights", "Insights", False),
     ("member-list", "Members", False),
     ("activity", "Activity", True),
     ("trash", "Trash", True),

@@ -9,6 +9,7 @@ from web.views import (
     exports,
     health,
     inbox,
+    insights,
     invitations,
     members,
     mentions,
@@ -44,6 +45,12 @@ project_patterns = [
     path("archive/", projects.ProjectArchiveView.as_view(), name="project-archive"),
     path("delete/", projects.ProjectDeleteView.as_view(), name="project-delete"),
     path("fields/", projects.ProjectFieldsView.as_view(), name="project-fields"),
+    path("insights/", insights.ProjectInsightsView.as_view(), name="project-insights"),
+    path(
+        "insights/<slug:chart>.csv",
+        insights.ProjectInsightsCsvView.as_view(),
+        name="project-insights-csv",
+    ),
     path(
         "fields/<int:pk>/delete/",
         projects.ProjectFieldDeleteView.as_view(),
@@ -94,6 +101,8 @@ organization_patterns = [
     path("projects/", projects.ProjectListView.as_view(), name="project-list"),
     path("projects/new/", projects.ProjectCreateView.as_view(), name="project-create"),
     path("p/<slug:project_slug>/", include(project_patterns)),
+    path("insights/", insights.InsightsView.as_view(), name="insights"),
+    path("insights/<slug:chart>.csv", insights.InsightsCsvView.as_view(), name="insights-csv"),
     path("activity/", activity.ActivityView.as_view(), name="activity"),
     path("trash/", trash.TrashView.as_view(), name="trash"),
     path(

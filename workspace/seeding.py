@@ -217,7 +217,9 @@ def _seed_organization(plan: SeedPlan, index: int, slug: str, password: str, pro
             members = _seed_members(plan, organization, slug, password, rng)
             projects = _seed_projects(organization, members, rng, now)
     with organization_scope(organization):
-        _seed_tasks(plan, organization, members, projects, rng, now, progress)
+        # The status histories draw from a stream of their own (see _task).
+        moves = random.Random(f"{plan.seed}:{index}:moves")  # noqa: S311 - demo data
+        _seed_tasks(plan, organization, members, projects, rng, now, progress, moves)
     return organization
 
 
@@ -287,14 +289,40 @@ def _html(text: str) -> str:
     return markdown.render(text).html
 
 
-def _task(organization, number, members, projects, rng, now) -> Task:
+def _history(status, created, now, moves, done_share) -> list[tuple]:
+    """When the task moved through its statuses: ``[(at, old, new)]``, ending in ``status``.
+    Three quarters of finished tasks went through "In progress" first (their cycle time)."""
+
+    def after(start, days, share):  # some time in the next ``days`` days, and not after now
+        return start + min(timedelta(days=days), now - start) * share
+
+    if status == TaskStatus.IN_PROGRESS:
+        return [(after(created, 10, moves.random()), TaskStatus.TODO, TaskStatus.IN_PROGRESS)]
+    if status == TaskStatus.DONE:
+        done = after(created, 30, done_share)
+        if moves.random() < 0.75:
+            started = created + (done - created) * moves.uniform(0.05, 0.6)
+            return [
+                (started, TaskStatus.TODO, TaskStatus.IN_PROGRESS),
+                (done, TaskStatus.IN_PROGRESS, TaskStatus.DONE),
+            ]
+        return [(done, TaskStatus.TODO, TaskStatus.DONE)]
+    if status == TaskStatus.CANCELLED:
+        return [(after(created, 20, moves.random()), TaskStatus.TODO, TaskStatus.CANCELLED)]
+    return []
+
+
+def _task(organization, number, members, projects, rng, now, moves) -> tuple[Task, list[tuple]]:
+    """A task and its status history. Its fields draw from ``rng`` exactly as they did before
+    the history was recorded, so that a seed still describes the same tasks (the benchmark
+    relies on its task #1 and #2); the history draws from ``moves``."""
     status = rng.choices(*zip(*STATUS_WEIGHTS, strict=True))[0]
     created = now - timedelta(days=rng.uniform(0, 365))
     due = None
     if rng.random() < 0.7:
         due = (created + timedelta(days=rng.randint(1, 60))).date()
     deleted = rng.random() < 0.02
-    return Task(
+    task = Task(
         organization=organization,
         number=number,
         project=rng.choice(projects),
@@ -307,41 +335,66 @@ def _task(organization, number, members, projects, rng, now) -> Task:
         assignee=rng.choice(members) if rng.random() < 0.8 else None,
         created_by=rng.choice(members).user,
         created_at=created,
-        completed_at=created + timedelta(days=rng.uniform(0, 30))
-        if status == TaskStatus.DONE
-        else None,
-        deleted_at=now - timedelta(days=rng.randint(1, 120)) if deleted else None,
     )
+    done_share = rng.uniform(0, 30) / 30 if status == TaskStatus.DONE else None
+    deleted_share = rng.randint(1, 120) / 120 if deleted else None
+    history = _history(status, created, now, moves, done_share)
+    task.started_at = next((at for at, _old, new in history if new == TaskStatus.IN_PROGRESS), None)
+    task.completed_at = history[-1][0] if status == TaskStatus.DONE else None
+    if deleted:  # some time after its last change
+        last = history[-1][0] if history else created
+        task.deleted_at = last + (now - last) * deleted_share
+    return task, history
 
 
-def _seed_tasks(plan, organization, members, projects, rng, now, progress) -> None:
+def _entries(organization, task, history, members, moves, task_type) -> list[AuditLog]:
+    """The entries the services would have written: created (by its creator), each status
+    change (by its labels, as ``describe_changes`` records them), deleted."""
+    labels = dict(TaskStatus.choices)
+
+    def entry(action, at, changed=None, actor=None):
+        return AuditLog(
+            organization=organization,
+            actor_id=actor or moves.choice(members).user_id,
+            action=action,
+            content_type_id=task_type,
+            object_id=task.pk,
+            object_repr=str(task)[:200],
+            changed_fields=changed or {},
+            created_at=at,
+        )
+
+    entries = [entry(AuditAction.CREATED, task.created_at, actor=task.created_by_id)]
+    entries.extend(
+        entry(AuditAction.UPDATED, at, {"status": [labels[old], labels[new]]})
+        for at, old, new in history
+    )
+    if task.deleted_at is not None:
+        entries.append(entry(AuditAction.DELETED, task.deleted_at))
+    return entries
+
+
+def _seed_tasks(plan, organization, members, projects, rng, now, progress, moves) -> None:
     start = (Task.all_objects.aggregate(last=Max("number"))["last"] or 0) + 1
     task_type = ContentType.objects.get_for_model(Task).pk
     total = plan.tasks_per_org
     for offset in range(0, total, BATCH):
         size = min(BATCH, total - offset)
         with transaction.atomic():
-            tasks = Task.objects.bulk_create(
-                [
-                    _task(organization, start + offset + n, members, projects, rng, now)
-                    for n in range(size)
-                ]
-            )
+            made = [
+                _task(organization, start + offset + n, members, projects, rng, now, moves)
+                for n in range(size)
+            ]
+            tasks = Task.objects.bulk_create([task for task, _history in made])
             _seed_comments(plan, organization, tasks, members, rng)
             _seed_watches(organization, tasks, members)
             AuditLog.objects.bulk_create(
                 [
-                    AuditLog(
-                        organization=organization,
-                        actor_id=task.created_by_id,
-                        action=AuditAction.CREATED,
-                        content_type_id=task_type,
-                        object_id=task.pk,
-                        object_repr=str(task)[:200],
-                        created_at=task.created_at,
-                    )
-                    for task in tasks
-                ]
+                    entry
+                    for task, (_made, history) in zip(tasks, made, strict=True)
+                    for entry in _entries(organization, task, history, members, moves, task_type)
+                ],
+                batch_size=BATCH,
             )
         if progress is not None:
             progress(size)

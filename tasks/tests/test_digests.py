@@ -10,7 +10,7 @@ from huey.signals import SIGNAL_ENQUEUED
 from tasks.digests import schedule_weekly_digests, send_weekly_digest
 from tasks.tests.backends import disconnected
 from tasks.tests.conftest import naive_utc, run_due
-from workspace.models import Notification, NotificationKind, Organization, Role, TaskStatus
+from workspace.models import Notification, NotificationKind, Organization, Role, Task, TaskStatus
 from workspace.selectors import digest_summary
 from workspace.tenancy import organization_scope
 from workspace.tests.factories import (
@@ -400,3 +400,27 @@ def test_schedule_weekly_digests_queues_one_job_per_organization(
     assert acme_digest.subject == "Acme: your week in Tandem (2 done, 2 overdue)"
     globex_digest = digests(mailoutbox)[globex_owner.user.email]
     assert globex_digest.subject == "Globex: your week in Tandem (0 done, 1 overdue)"
+
+
+def test_the_digest_gives_the_week_s_throughput_and_median_cycle_time_with_the_charts_link(
+    organization, owner, week, smtp, mailoutbox
+):
+    """Two tasks completed this week (W2 after a day in progress, A2 after 12 hours: a median of
+    18 hours), two the week before (X2, X4: never in progress, so no cycle time)."""
+    with organization_scope(organization):
+        Task.objects.filter(pk=week["W2"].pk).update(started_at=at(4))
+        Task.objects.filter(pk=week["A2"].pk).update(started_at=at(8, 11, 59, 59))
+    with time_machine.travel(MONDAY, tick=False):
+        send(organization)
+
+    message = digests(mailoutbox)[owner.user.email]
+    assert (
+        "Throughput: 2 completed (the week before: 2)\n"
+        "Median cycle time: 18 h (the week before: no finished task was started)\n"
+        f"Charts: {SITE_URL}/o/acme/insights/\n" in message.body
+    )
+    [(html, _mimetype)] = message.alternatives
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert "2 tasks completed (the week before: 2)" in text
+    assert "Median cycle time, from the first move to In progress to Done: 18 h" in text
+    assert f'<a href="{SITE_URL}/o/acme/insights/"' in html

@@ -17,6 +17,7 @@ from tasks.billing import sync_all_billing, sync_billing_status
 from tasks.cleanup import purge_deleted_organizations, purge_deleted_records
 from tasks.digests import schedule_weekly_digests, send_weekly_digest
 from tasks.exports import sweep_exports
+from tasks.insights import schedule_insight_snapshots
 from tasks.notifications import deliver_notification, deliver_pending_notifications
 from tasks.reminders import send_due_reminders
 from workspace.tests.factories import OrganizationFactory
@@ -146,23 +147,41 @@ def test_what_the_scheduler_starts_at_a_few_moments():
         "deliver_pending_notifications",
         "schedule_weekly_digests",
         "send_due_reminders",
+        "schedule_insight_snapshots",
     }
     assert periodic_names(TUESDAY.replace(hour=2)) == {
         "deliver_pending_notifications",
         "purge_deleted_records",
         "send_due_reminders",
+        "schedule_insight_snapshots",
     }
     assert periodic_names(TUESDAY.replace(hour=2, minute=30)) == {
         "deliver_pending_notifications",
         "purge_deleted_organizations",
         "send_due_reminders",
+        "schedule_insight_snapshots",
     }
     assert periodic_names(TUESDAY.replace(hour=3, minute=30)) == {
         "deliver_pending_notifications",
         "sync_all_billing",
         "send_due_reminders",
+        "schedule_insight_snapshots",
     }
     assert periodic_names(TUESDAY.replace(hour=12, minute=34)) == {"deliver_pending_notifications"}
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (TUESDAY.replace(hour=0, minute=0), True),
+        (TUESDAY.replace(hour=13, minute=10), True),
+        (SUNDAY.replace(hour=23, minute=50), True),
+        (TUESDAY.replace(hour=13, minute=11), False),
+        (TUESDAY.replace(hour=13, minute=5), False),
+    ],
+)
+def test_insight_snapshots_are_checked_every_10_minutes(moment, expected):
+    assert runs_at(schedule_insight_snapshots, moment) is expected
 
 
 def test_huey_schedules_in_utc():
@@ -180,6 +199,7 @@ PERIODIC_LOCKS = [
     (sweep_exports, "sweep-exports"),
     (sync_all_billing, "sync-all-billing"),
     (send_due_reminders, "send-due-reminders"),
+    (schedule_insight_snapshots, "schedule-insight-snapshots"),
 ]
 
 
@@ -257,6 +277,8 @@ JOBS = {
     "tasks.billing.sync_all_billing",
     "tasks.reminders.send_due_reminders",
     "tasks.reminders.send_reminders",
+    "tasks.insights.schedule_insight_snapshots",
+    "tasks.insights.build_insight_snapshot",
 }
 
 

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from workspace import permissions
 from workspace.models import Membership, Organization
 from workspace.services.organizations import check_slug
+from workspace.timezones import time_zone_names
 
 
 def _collapse_spaces(value: str) -> str:
@@ -51,6 +52,17 @@ class OrganizationImportForm(forms.Form):
         help_text="The .zip file an owner downloaded from an organization's export page.",
         widget=forms.ClearableFileInput(attrs={"accept": ".zip,application/zip"}),
     )
+
+
+class OrganizationTimeZoneForm(forms.Form):
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        help_text="Days and weeks (Monday to Sunday) begin at midnight here: insights, digests.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [(name, name) for name in time_zone_names()]
 
 
 class RoleChoiceMixin:

@@ -43,10 +43,12 @@ class Route:
     role: Role = Role.MEMBER
     # Form data to POST when probing the route: plausible enough to write if allowed to.
     post_data: Callable[[TenantObjects], dict] = lambda _objects: {}
+    # False when the URL's other kwargs name no object (a chart's name): no id to swap in.
+    names_objects: bool = True
 
     @property
     def takes_object_ids(self) -> bool:
-        return self.kwargs is not no_kwargs
+        return self.names_objects and self.kwargs is not no_kwargs
 
 
 def no_kwargs(_objects):
@@ -126,6 +128,13 @@ TENANT_ROUTES: dict[str, Route] = {
         post_data=lambda o: {"body": "Hijacked"},
     ),
     "web:comment-delete": Route(lambda o: {"number": o.task.number, "pk": o.comment.pk}),
+    # Insights
+    "web:insights": Route(no_kwargs),
+    "web:insights-csv": Route(lambda o: {"chart": "workload"}, names_objects=False),
+    "web:project-insights": Route(lambda o: {"project_slug": o.project.slug}),
+    "web:project-insights-csv": Route(
+        lambda o: {"project_slug": o.project.slug, "chart": "throughput"}
+    ),
     # Audit log and trash
     "web:activity": Route(no_kwargs, Role.ADMIN),
     "web:trash": Route(no_kwargs, Role.ADMIN),

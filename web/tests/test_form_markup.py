@@ -54,6 +54,7 @@ FORMS = {
     "web.forms.organizations.OrganizationNameForm": lambda m: {},
     "web.forms.organizations.OrganizationSlugForm": lambda m: {},
     "web.forms.organizations.OrganizationDeleteForm": lambda m: {},
+    "web.forms.organizations.OrganizationTimeZoneForm": lambda m: {},
     "web.forms.organizations.OrganizationImportForm": lambda m: {},
     "web.forms.organizations.InvitationForm": lambda m: {"actor": m},
     "web.forms.organizations.MemberRoleForm": lambda m: {"actor": m},

@@ -9,7 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from workspace import revisions
-from workspace.models import Role, TaskStatus
+from workspace.models import Role, Task, TaskStatus
+from workspace.services.insights import insights_snapshot_build
+from workspace.services.tasks import task_update
 from workspace.services.watching import watchers_add
 from workspace.tenancy import organization_scope
 from workspace.tests.factories import (
@@ -79,6 +81,16 @@ def _scenarios(first):
             for sort in ("title", "status", "-project", "assignee")
         },
         "inbox": ("get", reverse("web:inbox", kwargs={"org_slug": "acme"}), {}, {}),
+        "insights": ("get", reverse("web:insights", kwargs={"org_slug": "acme"}), {}, {}),
+        "project_insights_filtered": (
+            "get",
+            reverse(
+                "web:project-insights",
+                kwargs={"org_slug": "acme", "project_slug": first.project.slug},
+            ),
+            {"assignee": "me", "priority": ["medium", "high"], "period": "26"},
+            HTMX,
+        ),
         "inline_status_change": (
             "post",
             reverse(
@@ -122,3 +134,47 @@ def test_every_benchmark_scenario_stays_within_budget_as_data_grows(login, membe
 
     assert large == small
     assert max(large.values()) <= BUDGET, large
+
+
+def test_insights_from_a_snapshot_stay_within_budget_however_many_tasks_changed_since(
+    login, member, workspace_data
+):
+    """From the snapshot plus the tasks changed since it was built: their count changes how
+    many rows are read, never how many queries."""
+    first, grow = workspace_data
+    grow(16)
+    organization = first.organization
+    with organization_scope(organization):
+        insights_snapshot_build(organization=organization)
+        tasks = list(Task.objects.order_by("number"))
+    client = login(member)
+    pages = [
+        reverse("web:insights", kwargs={"org_slug": "acme"}),
+        reverse(
+            "web:project-insights", kwargs={"org_slug": "acme", "project_slug": first.project.slug}
+        ),
+    ]
+
+    def counts(changed, **data):
+        with organization_scope(organization):
+            for task in changed:
+                task_update(task=task, actor=member, data=data or {"status": "done"})
+        result = []
+        for page in pages:
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(page, {"assignee": "me"})
+            assert response.status_code == 200
+            assert response.context["report"].source == "snapshot"
+            result.append(len(queries))
+        return result
+
+    counts(tasks[:1])
+    few = counts(tasks[1:2])
+    many = counts(tasks[2:10])
+    # Moved in or out of the filtered assignee's tasks: their past weeks are read too.
+    others = [task for task in tasks[10:] if task.assignee_id != member.pk]
+    reassigned = counts(others[:2], assignee=member)
+
+    assert many == few
+    assert max(many) <= BUDGET, many
+    assert max(reassigned) <= BUDGET, reassigned

@@ -17,9 +17,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
-from workspace.models import Membership, Organization
+from workspace.models import Membership, Organization, Project, Task
 from workspace.seeding import SeedPlan, seed, seed_inbox
 from workspace.selectors import INBOX_COUNT_CAP, SUMMARY_COUNT_CAP
+from workspace.services.insights import insights_snapshot_build
+from workspace.services.tasks import task_update
 from workspace.tenancy import organization_scope
 
 pytestmark = pytest.mark.django_db
@@ -258,3 +260,83 @@ def test_the_header_inbox_count_reads_the_unread_index_up_to_its_cap(big):
     assert [n.get("Index Name") for n in scans] == ["inbox_unread"], json.dumps(plan)[:3000]
     assert max(n["Actual Rows"] for n in scans) <= INBOX_COUNT_CAP + 1
     assert not [n for n in _nodes(plan) if n["Node Type"] == "Seq Scan"]
+
+
+# --- Insights ------------------------------------------------------------------------------------
+# The insights page reads the snapshot (a few hundred rows), the audit log since it was built,
+# the tasks changed since, and the aging and scatter tasks off their own indexes.
+SNAPSHOT_TABLES = {"workspace_task", "workspace_auditlog", "workspace_insightcell"}
+
+
+@pytest.fixture(scope="module")
+def insights(big, django_db_blocker):
+    """The seeded organization's snapshot, then 20 tasks changed after it was built."""
+    organization, client = big
+    with django_db_blocker.unblock(), organization_scope(organization):
+        insights_snapshot_build(organization=organization)
+        member = Membership.objects.get(user__email=f"user4@{organization.slug}.example.com")
+        for task in Task.objects.filter(status="todo").order_by("number")[:20]:
+            task_update(task=task, actor=member, data={"status": "in_progress"})
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE workspace_insightcell")
+            cursor.execute("ANALYZE workspace_insighttaskstate")
+    return organization, client
+
+
+def _page_plans(client, url: str, query: dict) -> dict[str, dict]:
+    """Every query of a real request (SQL -> EXPLAIN ANALYZE plan)."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, query)
+    assert response.status_code == 200
+    assert response.context["report"].source == "snapshot"
+    plans = {}
+    with connection.cursor() as cursor:
+        for sql in (q["sql"] for q in captured.captured_queries):
+            if sql.lstrip("(").startswith("SELECT"):
+                cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
+                plans[sql] = cursor.fetchone()[0][0]["Plan"]
+    return plans
+
+
+def _rows_read(plan: dict, tables: set[str]) -> int:
+    """Rows the scans of ``tables`` (and of their indexes) returned, over all their loops."""
+    return sum(
+        n.get("Actual Rows", 0) * n.get("Actual Loops", 1)
+        for n in _nodes(plan)
+        if n["Node Type"].endswith("Scan")
+        and (
+            n.get("Relation Name") in tables
+            or n.get("Index Name", "").startswith(("task_", "audit_", "insight_"))
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "most_rows"),
+    [
+        ({}, 1_000),
+        ({"period": "26"}, 1_000),
+        ({"assignee": "me", "priority": ["high", "urgent"]}, 8_000),
+    ],
+    ids=["12 weeks", "26 weeks", "filtered"],
+)
+def test_insights_read_bounded_rows_through_indexes(insights, query, most_rows):
+    organization, client = insights
+    for page, kwargs in (("web:insights", {}), ("web:project-insights", {"project_slug": None})):
+        if "project_slug" in kwargs:
+            with organization_scope(organization):
+                kwargs = {"project_slug": Project.objects.order_by("pk").first().slug}
+        url = reverse(page, kwargs={"org_slug": organization.slug, **kwargs})
+
+        plans = _page_plans(client, url, query)
+
+        for sql, plan in plans.items():
+            seq = [
+                n
+                for n in _nodes(plan)
+                if n["Node Type"] == "Seq Scan" and n.get("Relation Name") in SNAPSHOT_TABLES
+            ]
+            assert not seq, (sql[:300], json.dumps(plan)[:2000])
+            assert _rows_read(plan, SNAPSHOT_TABLES) <= most_rows, (sql[:300], query)
+        cells = [plan for sql, plan in plans.items() if '"workspace_insightcell"' in sql]
+        assert {n.get("Index Name") for n in _nodes(cells[0])} >= {"insight_cell_lookup"}

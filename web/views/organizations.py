@@ -10,6 +10,7 @@ from web.forms.organizations import (
     OrganizationDeleteForm,
     OrganizationNameForm,
     OrganizationSlugForm,
+    OrganizationTimeZoneForm,
 )
 from web.mixins import OrganizationAdminMixin, OrganizationMixin, OrganizationOwnerMixin
 from web.tables.tasks import task_cards
@@ -78,6 +79,10 @@ class OrganizationSettingsView(OrganizationAdminMixin, TemplateView):
         kwargs.setdefault(
             "name_form", OrganizationNameForm(initial={"name": self.organization.name})
         )
+        kwargs.setdefault(
+            "time_zone_form",
+            OrganizationTimeZoneForm(initial={"time_zone": self.organization.time_zone}),
+        )
         if permissions.can_change_slug(self.membership):
             kwargs.setdefault(
                 "slug_form", OrganizationSlugForm(initial={"slug": self.organization.slug})
@@ -87,7 +92,22 @@ class OrganizationSettingsView(OrganizationAdminMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         if request.POST.get("form") == "slug":
             return self._change_slug(OrganizationSlugForm(request.POST))
+        if request.POST.get("form") == "time_zone":
+            return self._set_time_zone(OrganizationTimeZoneForm(request.POST))
         return self._rename(OrganizationNameForm(request.POST))
+
+    def _set_time_zone(self, form):
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(time_zone_form=form), status=422)
+        services.organization_set_time_zone(
+            organization=self.organization,
+            actor=self.membership,
+            time_zone=form.cleaned_data["time_zone"],
+        )
+        messages.success(
+            self.request, f"Days now begin at midnight in {self.organization.time_zone}."
+        )
+        return redirect("web:org-settings", org_slug=self.organization.slug)
 
     def _rename(self, form):
         if not form.is_valid():

@@ -3,6 +3,7 @@ from .base import SoftDeleteModel, TenantModel, TimeStampedModel, tenant_manager
 from .comments import Comment
 from .exports import ExportStatus, OrganizationExport
 from .inbox import EVENT_TOPICS, RECENT_EVENTS_MAX, EventKind, InboxItem, ReminderRun, Watch
+from .insights import InsightCell, InsightKind, InsightTaskState
 from .notifications import Notification, NotificationKind
 from .organizations import (
     INVITATION_TTL,
@@ -41,6 +42,9 @@ __all__ = [
     "ExportStatus",
     "FieldType",
     "InboxItem",
+    "InsightCell",
+    "InsightKind",
+    "InsightTaskState",
     "Invitation",
     "Membership",
     "Notification",

@@ -7,6 +7,8 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from workspace.timezones import DEFAULT_TIME_ZONE, validate_time_zone, zone
+
 from .base import SoftDeleteModel, TenantModel, TimeStampedModel, tenant_manager
 
 INVITATION_TTL = timedelta(days=7)
@@ -60,6 +62,10 @@ class Organization(TimeStampedModel, SoftDeleteModel):
     stripe_customer_id = models.CharField(max_length=64, blank=True, db_index=True)
     billing_status = models.CharField(max_length=32, blank=True)
     billing_synced_at = models.DateTimeField(null=True, blank=True)
+    # Where the organization's days and weeks begin (insights, due dates, digests).
+    time_zone = models.CharField(
+        max_length=64, default=DEFAULT_TIME_ZONE, validators=[validate_time_zone]
+    )
 
     objects = AliveOrganizationManager()
     all_objects = OrganizationQuerySet.as_manager()
@@ -74,6 +80,10 @@ class Organization(TimeStampedModel, SoftDeleteModel):
     @property
     def restorable_until(self):
         return self.deleted_at + ORGANIZATION_RESTORE_WINDOW if self.deleted_at else None
+
+    @property
+    def tzinfo(self):
+        return zone(self.time_zone)
 
     def get_absolute_url(self) -> str:
         return reverse("web:org-home", kwargs={"org_slug": self.slug})

@@ -149,6 +149,9 @@ class Task(TenantModel, TimeStampedModel, SoftDeleteModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # When the task first moved to "In progress" (kept when it moves back): cycle time starts
+    # here and ends at ``completed_at``, its latest move to "Done".
+    started_at = models.DateTimeField(null=True, blank=True, editable=False)
     completed_at = models.DateTimeField(null=True, blank=True, editable=False)
     custom_fields = models.JSONField(default=dict, blank=True)
     # The version editors send back (see VersionField).
@@ -232,6 +235,17 @@ class Task(TenantModel, TimeStampedModel, SoftDeleteModel):
                 fields=["organization", "-updated_at"],
                 name="task_org_updated",
                 condition=Q(deleted_at__isnull=True),
+            ),
+            # Insights: the oldest work in progress, and finished tasks by completion time.
+            models.Index(
+                fields=["organization", "started_at"],
+                name="task_org_started_open",
+                condition=Q(deleted_at__isnull=True, status="in_progress"),
+            ),
+            models.Index(
+                fields=["organization", "completed_at"],
+                name="task_org_completed",
+                condition=Q(deleted_at__isnull=True, status="done"),
             ),
         ]
 

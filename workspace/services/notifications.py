@@ -3,7 +3,7 @@ them once (see ``workspace.models.Notification``)."""
 
 import logging
 import smtplib
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.unsubscribe import make_token
 from workspace import markdown, selectors
+from workspace.insights.report import finished_summary
 from workspace.models import (
     Comment,
     InboxItem,
@@ -155,6 +156,33 @@ def _compose_invitation(n: Notification) -> EmailMultiAlternatives | None:
     )
 
 
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "no finished task was started"
+    if seconds < 86400:
+        return f"{max(seconds / 3600, 1):.0f} h"
+    return f"{seconds / 86400:.1f} days"
+
+
+def digest_insights(*, organization: Organization, period_start: date, period_end: date) -> dict:
+    """The digest's throughput and median cycle time for its week (and the week before), by the
+    insights page's definitions."""
+
+    def week(start: date, end: date) -> dict:
+        figures = finished_summary(
+            organization=organization,
+            start=datetime.combine(start, time.min, tzinfo=UTC),
+            end=datetime.combine(end, time.min, tzinfo=UTC),
+        )
+        return {**figures, "cycle_median_label": _duration(figures["cycle_median"])}
+
+    length = period_end - period_start
+    return {
+        **week(period_start, period_end),
+        "previous": week(period_start - length, period_start),
+    }
+
+
 def _compose_digest(n: Notification) -> EmailMultiAlternatives | None:
     if n.recipient is None or not n.recipient.receive_digest:
         return None
@@ -175,8 +203,16 @@ def _compose_digest(n: Notification) -> EmailMultiAlternatives | None:
         context={
             "organization": n.organization,
             "summary": summary,
+            "insights": digest_insights(
+                organization=n.organization,
+                period_start=summary["period_start"],
+                period_end=summary["period_end"],
+            ),
             "tasks_url": absolute_url(
                 reverse("web:task-list", kwargs={"org_slug": n.organization.slug})
+            ),
+            "insights_url": absolute_url(
+                reverse("web:insights", kwargs={"org_slug": n.organization.slug})
             ),
         },
         unsubscribe_url=_unsubscribe_url(n.recipient, "digest"),

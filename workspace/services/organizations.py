@@ -21,6 +21,7 @@ from workspace.models import (
 from workspace.services.members import membership_welcome
 from workspace.services.notifications import announce_after_commit, notification_queue
 from workspace.tenancy import organization_scope
+from workspace.timezones import validate_time_zone
 
 RESERVED_SLUGS = frozenset({"new", "admin", "api", "static", "settings"})
 SLUG_MIN_LENGTH = 3
@@ -140,6 +141,28 @@ def organization_change_slug(*, organization: Organization, actor: Membership, s
         action=AuditAction.UPDATED,
         target=organization,
         changed_fields={"slug": [old, slug]},
+    )
+
+
+@transaction.atomic
+def organization_set_time_zone(
+    *, organization: Organization, actor: Membership, time_zone: str
+) -> None:
+    """Where the organization's days and weeks begin (insights, digests). Admins only."""
+    if not permissions.can_rename_organization(actor):
+        raise PermissionDenied("Only admins and owners can change the time zone.")
+    validate_time_zone(time_zone)
+    if time_zone == organization.time_zone:
+        return
+    old = organization.time_zone
+    organization.time_zone = time_zone
+    organization.save(update_fields=["time_zone", "updated_at"])
+    audit_record(
+        organization=organization,
+        actor=actor,
+        action=AuditAction.UPDATED,
+        target=organization,
+        changed_fields={"time_zone": [old, time_zone]},
     )
 
 

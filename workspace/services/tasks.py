@@ -155,6 +155,10 @@ def _definitions(project: Project) -> list[CustomField]:
 
 
 def _track_completion(task: Task, old_status: str | None) -> None:
+    """``started_at``: the first move to "In progress" (kept afterwards); ``completed_at``: the
+    latest move to "Done" (cleared when the task leaves it). Cycle time runs between them."""
+    if task.status == TaskStatus.IN_PROGRESS and task.started_at is None:
+        task.started_at = timezone.now()
     if task.status == TaskStatus.DONE and old_status != TaskStatus.DONE:
         task.completed_at = timezone.now()
     elif task.status != TaskStatus.DONE:
@@ -281,7 +285,7 @@ def task_update(
     written = [*changes, "updated_at", "field_changed_at"]
     if "status" in changes:
         _track_completion(task, old["status"])
-        written.append("completed_at")
+        written.extend(["started_at", "completed_at"])
     new_mentions = []
     if "description" in changes:
         before = set(markdown.mentioned_ids(old["description"]))

@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from accounts.models import User
 from workspace import markdown
@@ -18,6 +19,7 @@ from workspace.models import (
     Project,
     Role,
     Task,
+    TaskStatus,
     Watch,
 )
 from workspace.seeding import PASSWORD, seed_inbox
@@ -189,3 +191,33 @@ def test_refuses_counts_out_of_range(options):
         seed_demo(quiet=True, **options)
 
     assert not Organization.objects.exists()
+
+
+def test_tasks_come_with_the_status_history_the_services_would_have_recorded(seeded):
+    """Insights read statuses back from the log: each change is an entry (by its labels), at a
+    time between the task's creation and now; started and completed times match them."""
+    organization = seeded[0][0]
+    labels = dict(TaskStatus.choices)
+
+    with organization_scope(organization):
+        tasks = {task.pk: task for task in Task.all_objects.all()}
+        changes = AuditLog.objects.filter(action=AuditAction.UPDATED).order_by("created_at")
+        deletions = AuditLog.objects.filter(action=AuditAction.DELETED)
+        last = {}
+        for entry in changes:
+            task = tasks[entry.object_id]
+            old, new = entry.changed_fields["status"]
+            assert task.created_at <= entry.created_at <= timezone.now()
+            assert old in labels.values()
+            assert new in labels.values()
+            last[task.pk] = new
+        assert {pk: labels[t.status] for pk, t in tasks.items() if pk in last} == last
+        assert all(t.status == TaskStatus.TODO for pk, t in tasks.items() if pk not in last)
+        in_progress = [t for t in tasks.values() if t.status == TaskStatus.IN_PROGRESS]
+        assert all(t.started_at is not None for t in in_progress)
+        done = [t for t in tasks.values() if t.status == TaskStatus.DONE]
+        started = [t for t in done if t.started_at is not None]
+        assert 0.5 < len(started) / len(done) < 0.95
+        assert all(t.started_at < t.completed_at <= timezone.now() for t in started)
+        deleted = {t.pk: t.deleted_at for t in tasks.values() if t.deleted_at is not None}
+        assert dict(deletions.values_list("object_id", "created_at")) == deleted
