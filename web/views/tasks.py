@@ -303,6 +303,16 @@ class TaskFieldView(TaskObjectMixin, TemplateView):
 
     http_method_names = ["get", "post"]
 
+    def get_task(self) -> Task:
+        """The task with what its fields show (project, assignee): not the detail page's extras
+        (its author, the viewer's unread mark), which only cost time on every edit."""
+        if not hasattr(self, "_task"):
+            self._task = get_object_or_404(
+                selectors.task_list(organization=self.organization), number=self.kwargs["number"]
+            )
+            self._task.organization = self.organization
+        return self._task
+
     def get_field(self) -> str:
         field = self.kwargs.get("field", "assignee")
         if field not in INLINE_FIELDS:
