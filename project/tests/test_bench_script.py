@@ -89,7 +89,7 @@ def test_the_table_has_a_row_per_scenario_with_its_ratio_and_cpu_time():
     assert "x floor | CPU ms/req |" in lines[0]
     assert "| task_list | GET | 12.0 | 30.0 | 30.0 | 300.0 | 0.60 | 7.5 | 0 | 8 | 50000 |" in lines
     assert "| floor | GET | 12.0 | 30.0 | 30.0 | 500.0 | 1.00 | 3.25 | 0 | 8 | 50000 |" in lines
-    assert lines[-1] == "RSS per gunicorn worker after the run (MB): [70.1, 71.5]"
+    assert lines[-1] == "Peak RSS per gunicorn worker (MB): [70.1, 71.5]"
 
 
 def test_row_elements_counts_what_each_task_row_holds():

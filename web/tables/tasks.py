@@ -1,6 +1,6 @@
 import django_tables2 as tables
-from django.db.models import F, QuerySet
-from django.db.models.functions import Upper
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.db.models.functions import Coalesce, NullIf, Upper
 
 from web.fragments import render_each
 from web.paginators import CappedCountPaginator, GroupOrder, KeysFirstQuerysetData
@@ -134,3 +134,41 @@ class TaskTable(tables.Table):
     def order_assignee(self, queryset, is_descending):
         keys = [*(self._member_order() if self._member_order else ()), None]
         return self._grouped(queryset, "assignee", keys, is_descending)
+
+
+def _status_rank():
+    return Case(
+        *(When(status=value, then=Value(rank)) for rank, value in enumerate(TaskStatus.values)),
+        output_field=IntegerField(),
+    )
+
+
+def _assignee_name():
+    return Upper(Coalesce(NullIf("assignee__user__name", Value("")), "assignee__user__email"))
+
+
+EXPORT_ORDERS = {
+    "number": (),
+    "title": (lambda: Upper("title"),),
+    "project": (lambda: Upper("project__name"),),
+    "status": (_status_rank,),
+    "priority": (lambda: F("priority"),),
+    "assignee": (_assignee_name,),
+    "due_date": (lambda: F("due_date"),),
+    "created_at": (lambda: F("created_at"),),
+}
+
+
+def export_order(queryset: QuerySet, sort: str | None) -> QuerySet:
+    """``queryset`` in the order the list shows for its ``sort`` parameter (the table's column
+    names, ``-`` for descending), as one ORDER BY for an export that reads every row (the list
+    itself walks grouped sorts a page at a time: ``GroupOrder``). Ties go by task number."""
+    sort = sort or "-number"
+    descending, name = sort.startswith("-"), sort.removeprefix("-")
+    if name not in EXPORT_ORDERS:
+        descending, name = True, "number"
+    keys = [
+        make().desc(nulls_last=True) if descending else make().asc(nulls_last=True)
+        for make in EXPORT_ORDERS[name]
+    ]
+    return queryset.order_by(*keys, "-number" if descending else "number")

@@ -22,6 +22,7 @@ from web.mixins import OrganizationMixin
 from web.ratelimit import WriteLimitMixin
 from web.tables.tasks import DEFAULT_PAGE_SIZE, PAGE_SIZES, TaskTable
 from web.templatetags.tandem import UNDO_PREFIX
+from web.views.task_export import TaskExportMixin
 from workspace import permissions, selectors
 from workspace.models import Priority, Project, Task, TaskStatus
 from workspace.services import tasks as services
@@ -57,7 +58,7 @@ class TaskObjectMixin(OrganizationMixin, WriteLimitMixin):
 
 
 @method_decorator(vary_on_headers("HX-Request"), name="dispatch")
-class TaskListView(TaskObjectMixin, SingleTableMixin, FilterView):
+class TaskListView(TaskExportMixin, TaskObjectMixin, SingleTableMixin, FilterView):
     """The task list: filters in the query string, the table swapped in place by htmx."""
 
     template_name = "web/task_list.html"
@@ -135,6 +136,9 @@ class ProjectTaskListView(TaskListView):
 
     def get_base_queryset(self):
         return super().get_base_queryset().filter(project=self.get_project())
+
+    def export_project(self):
+        return self.get_project()
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
