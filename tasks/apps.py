@@ -18,6 +18,7 @@ class TasksConfig(AppConfig):
             cleanup,
             digests,
             exports,
+            imports,
             insights,
             notifications,
             receivers,

@@ -6,6 +6,7 @@ from django.dispatch import receiver
 
 from tasks.billing import sync_billing_status
 from tasks.exports import build_organization_export
+from tasks.imports import run_task_import
 from tasks.notifications import deliver_notification
 from tasks.queue import enqueue_safely, schedule_safely
 from workspace import signals
@@ -33,3 +34,8 @@ def queue_billing_sync(sender, organization_id, **kwargs):
 @receiver(signals.export_requested, dispatch_uid="jobs.export_requested")
 def queue_export(sender, organization_id, export_id, **kwargs):
     enqueue_safely(build_organization_export, organization_id, export_id)
+
+
+@receiver(signals.task_import_queued, dispatch_uid="jobs.task_import_queued")
+def queue_task_import(sender, organization_id, task_import_id, actor_id, **kwargs):
+    enqueue_safely(run_task_import, organization_id, task_import_id, actor_id)

@@ -17,5 +17,7 @@ invitation_sent = Signal()
 organization_deleted = Signal()
 # kwargs: organization_id, export_id — an owner asked for an export (a job builds it).
 export_requested = Signal()
+# kwargs: organization_id, task_import_id, actor_id — a large import was started (a job runs it).
+task_import_queued = Signal()
 # kwargs: organization_id — Stripe reported a change to the organization's subscription.
 billing_changed = Signal()

@@ -16,6 +16,7 @@ from .organizations import (
     Role,
 )
 from .projects import CustomField, FieldType, Project, ProjectStatus
+from .task_imports import ImportStatus, TaskImport, TaskSource
 from .tasks import (
     OPEN_STATUSES,
     ROW_VALUES,
@@ -41,6 +42,7 @@ __all__ = [
     "EventKind",
     "ExportStatus",
     "FieldType",
+    "ImportStatus",
     "InboxItem",
     "InsightCell",
     "InsightKind",
@@ -60,6 +62,8 @@ __all__ = [
     "Role",
     "SoftDeleteModel",
     "Task",
+    "TaskImport",
+    "TaskSource",
     "TaskStatus",
     "TenantModel",
     "TimeStampedModel",

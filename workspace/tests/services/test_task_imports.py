@@ -1,0 +1,213 @@
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from workspace.models import (
+    AuditAction,
+    AuditLog,
+    ImportStatus,
+    Organization,
+    Priority,
+    Project,
+    Task,
+    TaskImport,
+    TaskStatus,
+)
+from workspace.services import task_imports
+from workspace.services.task_imports import Choices
+from workspace.task_import.rows import Plan
+from workspace.tests.factories import MembershipFactory, ProjectFactory, TaskFactory
+
+FILES = Path(__file__).parent.parent / "task_import" / "files"
+
+
+def upload(organization, actor, name="jira.csv", data=None):
+    return task_imports.task_import_upload(
+        organization=organization,
+        actor=actor,
+        file_name=name,
+        data=data if data is not None else (FILES / name).read_bytes(),
+    )
+
+
+def run(task_import, actor, **choices):
+    plan = task_imports.plan_of(task_import)
+    check = task_imports.task_import_check(
+        task_import=task_import, actor=actor, plan=plan, choices=Choices(**choices)
+    )
+    if check.problems:
+        raise ValidationError(check.problems)
+    assert task_imports.task_import_start(task_import=task_import, actor=actor)
+    task_import.refresh_from_db()
+    return task_import
+
+
+@pytest.fixture
+def people(in_org):
+    return [
+        MembershipFactory(
+            organization=in_org, user__name="Ana Diaz", user__email="ana@example.com"
+        ),
+        MembershipFactory(organization=in_org, user__name="Ben Ode", user__email="ben@example.com"),
+    ]
+
+
+def test_an_upload_keeps_the_file_with_the_mapping_its_headers_suggest(in_org, admin):
+    task_import = upload(in_org, admin)
+    assert (task_import.preset, task_import.rows, task_import.status) == (
+        "jira",
+        3,
+        ImportStatus.MAPPING,
+    )
+    assert task_import.plan["mapping"][:2] == ["title", "source_id"]
+
+
+def test_an_unreadable_file_is_refused_and_nothing_kept(in_org, admin):
+    with pytest.raises(ValidationError) as refused:
+        upload(in_org, admin, "t.csv", b"Title\nA,extra\n")
+    assert refused.value.message_dict == {"file": ["Row 2: 2 cells but only 1 column headers."]}
+    assert not TaskImport.objects.exists()
+
+
+def test_members_cannot_import_even_past_the_view(in_org, admin, member):
+    with pytest.raises(PermissionDenied):
+        upload(in_org, member)
+    task_import = upload(in_org, admin)
+    with pytest.raises(PermissionDenied):
+        task_imports.task_import_start(task_import=task_import, actor=member)
+
+
+def test_importing_a_jira_export_into_a_new_project(in_org, admin, people):
+    task_import = upload(in_org, admin)
+    task_import.plan["day_first"] = True
+    task_import.save()
+
+    done = run(task_import, admin, new_project="Website")
+
+    assert (done.status, done.created, done.skipped, done.failed) == (ImportStatus.DONE, 3, 0, 0)
+    assert done.data == b""  # the upload is not kept
+    project = Project.objects.get(name="Website")
+    tasks = list(Task.objects.filter(project=project).order_by("number"))
+    assert [t.title for t in tasks] == ["Login page times out", "Write release notes",
+                                        "Drop IE11 support"]  # fmt: skip
+    assert [t.status for t in tasks] == [TaskStatus.IN_PROGRESS, TaskStatus.DONE,
+                                         TaskStatus.CANCELLED]  # fmt: skip
+    assert tasks[0].priority == Priority.HIGH
+    assert tasks[0].assignee == people[0]
+    assert tasks[1].completed_at is not None
+    assert [t.number for t in tasks] == [1, 2, 3]
+    assert Organization.objects.get(pk=in_org.pk).task_counter == 3
+    entries = AuditLog.objects.filter(
+        action=AuditAction.CREATED, content_type__model="task", object_id__in=[t.pk for t in tasks]
+    )
+    assert {e.changed_fields["imported_from"] for e in entries} == {"jira.csv"}
+    assert entries.count() == 3
+
+
+def test_numbers_continue_after_the_organizations_tasks(in_org, admin):
+    project = ProjectFactory(organization=in_org)
+    TaskFactory(project=project)
+    run(upload(in_org, admin, "asana.csv"), admin, project_id=project.pk)
+    assert sorted(Task.objects.values_list("number", flat=True)) == [1, 2, 3, 4]
+
+
+def test_importing_the_same_file_again_creates_nothing_twice(in_org, admin):
+    project = ProjectFactory(organization=in_org)
+    run(upload(in_org, admin, "linear.csv"), admin, project_id=project.pk)
+
+    again = run(upload(in_org, admin, "linear.csv"), admin, project_id=project.pk)
+
+    assert (again.created, again.skipped) == (0, 3)
+    assert Task.objects.filter(project=project).count() == 3
+    with pytest.raises(ValidationError, match="were imported into"):
+        run(upload(in_org, admin, "linear.csv"), admin, project_id=project.pk, skip_existing=False)
+
+
+BAD = b"Title,Due date\nFine,2026-01-01\n,2026-01-02\nAlso fine,someday\n"
+
+
+def test_rows_with_errors_import_nothing_unless_valid_rows_are_chosen(in_org, admin):
+    project = ProjectFactory(organization=in_org)
+    task_import = upload(in_org, admin, "bad.csv", BAD)
+    check = task_imports.task_import_check(
+        task_import=task_import,
+        actor=admin,
+        plan=task_imports.plan_of(task_import),
+        choices=Choices(project_id=project.pk),
+    )
+    assert [(e.row, e.column) for e in check.outcome.errors] == [(3, "Title"), (4, "Due date")]
+    assert check.problems == [
+        "2 rows cannot be imported: fix the file, or choose to import only the valid rows."
+    ]
+    with pytest.raises(ValidationError):
+        task_imports.task_import_start(task_import=task_import, actor=admin)
+    assert not Task.objects.exists()
+
+    done = run(task_import, admin, project_id=project.pk, valid_only=True)
+
+    assert (done.created, done.failed) == (1, 2)
+    assert done.errors[0] == {"row": 3, "column": "Title", "reason": "The title is empty."}
+    assert list(Task.objects.values_list("title", flat=True)) == ["Fine"]
+
+
+def test_the_mapping_people_choose_is_used(in_org, admin):
+    project = ProjectFactory(organization=in_org)
+    task_import = upload(in_org, admin, "t.csv", b"What,Where\nPaint,Waiting\n")
+    plan = Plan(mapping=["title", "status"], statuses={"Waiting": TaskStatus.IN_PROGRESS})
+    task_imports.task_import_check(
+        task_import=task_import, actor=admin, plan=plan, choices=Choices(project_id=project.pk)
+    )
+    task_imports.task_import_start(task_import=task_import, actor=admin)
+    assert Task.objects.get().status == TaskStatus.IN_PROGRESS
+
+
+def test_a_project_of_another_organization_is_never_imported_into(in_org, admin):
+    from workspace.tenancy import organization_scope
+    from workspace.tests.factories import OrganizationFactory
+
+    other_org = OrganizationFactory()
+    with organization_scope(other_org):
+        foreign = ProjectFactory(organization=other_org)
+    task_import = upload(in_org, admin)
+    with pytest.raises(ValidationError, match="Choose the project"):
+        run(task_import, admin, project_id=foreign.pk)
+
+
+def test_queries_do_not_grow_with_the_rows(in_org, admin):
+    project = ProjectFactory(organization=in_org)
+
+    def count(rows):
+        data = ("Key,Title\n" + "".join(f"k{rows}-{i},Task {i}\n" for i in range(rows))).encode()
+        task_import = upload(in_org, admin, "t.csv", data)
+        task_imports.task_import_check(
+            task_import=task_import,
+            actor=admin,
+            plan=task_imports.plan_of(task_import),
+            choices=Choices(project_id=project.pk),
+        )
+        with CaptureQueriesContext(connection) as queries:
+            task_imports.task_import_start(task_import=task_import, actor=admin)
+        return len(queries)
+
+    assert count(5) == count(300)
+
+
+def test_a_large_file_runs_as_a_job(in_org, admin, django_capture_on_commit_callbacks):
+    project = ProjectFactory(organization=in_org)
+    rows = task_imports.IN_REQUEST_ROWS + 1
+    data = ("Title\n" + "".join(f"Task {i}\n" for i in range(rows))).encode()
+    task_import = upload(in_org, admin, "big.csv", data)
+    task_imports.task_import_check(
+        task_import=task_import,
+        actor=admin,
+        plan=task_imports.plan_of(task_import),
+        choices=Choices(project_id=project.pk),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert task_imports.task_import_start(task_import=task_import, actor=admin) is False
+    task_import.refresh_from_db()
+    assert (task_import.status, task_import.created) == (ImportStatus.DONE, rows)
+    assert task_imports.progress_of(task_import) == 100
