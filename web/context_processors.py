@@ -14,6 +14,7 @@ ORGANIZATION_NAV = (
     ("insights", "Insights", False),
     ("member-list", "Members", False),
     ("activity", "Activity", True),
+    ("task-import", "Import", True),
     ("trash", "Trash", True),
     ("org-settings", "Settings", True),
 )

@@ -16,6 +16,7 @@ from web.views import (
     organizations,
     profile,
     projects,
+    task_imports,
     tasks,
     time_zone,
     trash,
@@ -85,6 +86,10 @@ organization_patterns = [
         name="org-export-download",
     ),
     path("restore/", organizations.OrganizationRestoreView.as_view(), name="org-restore"),
+    path("import/", task_imports.TaskImportView.as_view(), name="task-import"),
+    path(
+        "import/<int:pk>/", task_imports.TaskImportDetailView.as_view(), name="task-import-detail"
+    ),
     path("tasks/", tasks.TaskListView.as_view(), name="task-list"),
     path(
         "tasks/mine/",

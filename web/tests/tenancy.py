@@ -35,6 +35,7 @@ class TenantObjects:
         return download_token(self.export)
 
     inbox_item: object
+    task_import: object
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,12 @@ TENANT_ROUTES: dict[str, Route] = {
     "web:org-delete": Route(no_kwargs, Role.OWNER, lambda o: {"confirmation": o.organization.name}),
     "web:org-restore": Route(no_kwargs, Role.OWNER),
     "web:org-export": Route(no_kwargs, Role.OWNER),
+    "web:task-import": Route(no_kwargs, Role.ADMIN),
+    "web:task-import-detail": Route(
+        lambda o: {"pk": o.task_import.pk},
+        Role.ADMIN,
+        post_data=lambda o: {"action": "import", "project": str(o.project.pk), "column_0": "title"},
+    ),
     "web:org-export-download": Route(lambda o: {"token": o.export_token}, Role.OWNER),
     "web:member-list": Route(no_kwargs),
     "web:member-leave": Route(no_kwargs),

@@ -8,7 +8,7 @@ from django.apps import apps
 from django.urls import resolve, reverse
 from django.utils import timezone
 
-from workspace.models import ExportStatus, OrganizationExport, Role
+from workspace.models import ExportStatus, OrganizationExport, Role, TaskImport
 from workspace.tenancy import organization_scope
 from workspace.tests.factories import (
     CommentFactory,
@@ -55,6 +55,14 @@ def build_tenant(slug: str, tasks: int) -> TenantObjects:
             expires_at=timezone.now() + timedelta(hours=1),
         )
         inbox_item = InboxItemFactory(recipient=owner, task=task)
+        task_import = TaskImport.objects.create(
+            organization=organization,
+            requested_by=owner.user,
+            file_name=f"{slug}.csv",
+            data=b"Title\nImported\n",
+            rows=1,
+            plan={"mapping": ["title"]},
+        )
     return TenantObjects(
         organization=organization,
         owner=owner,
@@ -67,6 +75,7 @@ def build_tenant(slug: str, tasks: int) -> TenantObjects:
         deleted_task=deleted_task,
         export=export,
         inbox_item=inbox_item,
+        task_import=task_import,
     )
 
 
