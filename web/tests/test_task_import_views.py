@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from web.tests.html import one, parse, text
 from workspace.models import ImportStatus, Project, Task, TaskImport, TaskStatus
@@ -133,3 +135,28 @@ def test_an_imported_task_says_where_it_came_from(login, admin, project, in_org)
     task = Task.objects.order_by("number").first()
     page = client.get(task.get_absolute_url()).content.decode()
     assert "imported from linear.csv" in page
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    data=st.one_of(
+        st.binary(max_size=600),
+        st.text(max_size=400).map(lambda text: ("Title,Status,Due date\n" + text).encode()),
+    ),
+    name=st.sampled_from(["tasks.csv", "plan.xlsx", "board.json", "notes.txt"]),
+)
+def test_hostile_files_never_cause_a_500_or_a_partial_import(login, admin, in_org, data, name):
+    client = login(admin)
+    response = upload(client, name, data)
+    assert response.status_code in (302, 422)
+    task_import = TaskImport.objects.order_by("-pk").first()
+    if response.status_code == 302:
+        imported = client.post(
+            detail(task_import), {**mapping_data(task_import), "action": "import"}
+        )
+        assert imported.status_code in (302, 422)
+        done = TaskImport.objects.get(pk=task_import.pk)
+        # All or nothing: either every row became a task, or none did.
+        assert Task.objects.filter(project__name="Imported").count() in (0, done.rows)
+        Task.all_objects.all().delete()
+        Project.all_objects.filter(name="Imported").delete()

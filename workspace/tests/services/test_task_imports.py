@@ -211,3 +211,13 @@ def test_a_large_file_runs_as_a_job(in_org, admin, django_capture_on_commit_call
     task_import.refresh_from_db()
     assert (task_import.status, task_import.created) == (ImportStatus.DONE, rows)
     assert task_imports.progress_of(task_import) == 100
+
+
+@pytest.mark.parametrize(
+    ("name", "count"), [("jira.csv", 3), ("asana.csv", 3), ("linear.csv", 3), ("trello.json", 3)]
+)
+def test_every_tools_export_imports(in_org, admin, people, name, count):
+    project = ProjectFactory(organization=in_org)
+    done = run(upload(in_org, admin, name), admin, project_id=project.pk)
+    assert (done.status, done.created) == (ImportStatus.DONE, count)
+    assert Task.objects.filter(project=project, assignee__isnull=False).exists()
