@@ -84,3 +84,9 @@ def clean_custom_values(definitions: list[CustomField], values) -> dict:
     if problems:
         raise ValidationError({"custom_fields": problems})
     return cleaned
+
+
+def clean_custom_value(field: CustomField, value):
+    """One field's value as it is stored (an import's cell, say); ``ValueError`` with a message
+    for the user when it does not fit the field."""
+    return _coerce(field, value)

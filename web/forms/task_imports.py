@@ -3,6 +3,7 @@ from django import forms
 from workspace.models import Priority, TaskStatus
 from workspace.task_import import presets
 from workspace.task_import.reading import MAX_BYTES, MAX_ROWS
+from workspace.task_import.rows import NEW_FIELD
 from workspace.task_import.values import priority_of, status_of
 
 NEW_PROJECT = "new"
@@ -50,14 +51,19 @@ class TaskImportMappingForm(forms.Form):
     )
 
     def __init__(self, *args, headers, samples, projects, status_values, priority_values,
-                 **kwargs):  # fmt: skip
+                 custom_fields=(), **kwargs):  # fmt: skip
         super().__init__(*args, **kwargs)
         self.headers = headers
         self.fields["project"].choices = [
             *((str(pk), name) for pk, name in projects),
             (NEW_PROJECT, "A new project…"),
         ]
-        options = [(presets.IGNORE, "Don't import"), *presets.FIELDS.items()]
+        options = [
+            (presets.IGNORE, "Don't import"),
+            *presets.FIELDS.items(),
+            (NEW_FIELD, "A new custom field, named as the column"),
+            *custom_fields,
+        ]
         self.columns = []
         for index, header in enumerate(headers):
             name = f"column_{index}"

@@ -160,3 +160,20 @@ def test_hostile_files_never_cause_a_500_or_a_partial_import(login, admin, in_or
         assert Task.objects.filter(project__name="Imported").count() in (0, done.rows)
         Task.all_objects.all().delete()
         Project.all_objects.filter(name="Imported").delete()
+
+
+def test_columns_named_as_the_projects_fields_map_to_them(login, admin, project, in_org):
+    from workspace.tests.factories import CustomFieldFactory
+
+    field = CustomFieldFactory(project=project, name="Points", key="points")
+    client = login(admin)
+    upload(client, "t.csv", b"Title,Points\nPaint,3\n")
+    task_import = TaskImport.objects.get()
+    data = mapping_data(task_import, project=project.pk, action="check")
+
+    page = parse(client.post(detail(task_import), data))
+
+    chosen = one(page, "select[name=column_1] option[selected]")
+    assert chosen["value"] == f"custom:{field.pk}"
+    client.post(detail(task_import), {**data, "column_1": f"custom:{field.pk}", "action": "import"})
+    assert Task.objects.get().custom_fields == {"points": "3"}

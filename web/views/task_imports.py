@@ -10,10 +10,10 @@ from django.views.generic import FormView, TemplateView
 from web.forms.task_imports import NEW_PROJECT, TaskImportMappingForm, TaskImportUploadForm
 from web.htmx import wants_fragment
 from web.mixins import OrganizationAdminMixin
-from workspace.models import ImportStatus, Project, ProjectStatus, TaskImport
+from workspace.models import CustomField, ImportStatus, Project, ProjectStatus, TaskImport
 from workspace.services import task_imports as services
 from workspace.task_import import presets
-from workspace.task_import.rows import Plan, distinct_values
+from workspace.task_import.rows import CUSTOM, Plan, distinct_values
 
 RECENT = 10
 PREVIEW_ROWS = 5
@@ -82,6 +82,17 @@ class TaskImportDetailView(OrganizationAdminMixin, TemplateView):
             .values_list("pk", "name")
         )
 
+    def custom_field_options(self) -> list[tuple[str, str]]:
+        """Every active project's custom fields (a column maps to one of the target's)."""
+        return [
+            (f"{CUSTOM}{pk}", f"Field “{name}” of {project}")
+            for pk, name, project in CustomField.objects.filter(
+                organization=self.organization, project__status=ProjectStatus.ACTIVE
+            )
+            .order_by("project__name", "position", "pk")
+            .values_list("pk", "name", "project__name")
+        ]
+
     def mapping_form(self, table, plan: Plan, data=None) -> TaskImportMappingForm:
         task_import = self.get_import()
         choices = services.choices_of(task_import)
@@ -96,6 +107,16 @@ class TaskImportDetailView(OrganizationAdminMixin, TemplateView):
             "day_first": plan.day_first,
             **{f"column_{i}": field for i, field in enumerate(plan.mapping)},
         }  # fmt: skip
+        # Columns named as one of the chosen project's fields go to that field.
+        by_name = {
+            name.casefold(): f"{CUSTOM}{pk}"
+            for pk, name in CustomField.objects.filter(
+                organization=self.organization, project_id=choices.project_id
+            ).values_list("pk", "name")
+        } if choices.project_id else {}  # fmt: skip
+        for i, header in enumerate(table.headers):
+            if not initial.get(f"column_{i}") and header.casefold() in by_name:
+                initial[f"column_{i}"] = by_name[header.casefold()]
         statuses = distinct_values(table, plan, "status")
         priorities = distinct_values(table, plan, "priority")
         form = TaskImportMappingForm(
@@ -109,6 +130,7 @@ class TaskImportDetailView(OrganizationAdminMixin, TemplateView):
             projects=projects,
             status_values=statuses,
             priority_values=priorities,
+            custom_fields=self.custom_field_options(),
         )
         for bound, value in zip(form.statuses, statuses, strict=True):
             if value in plan.statuses:

@@ -21,6 +21,7 @@ from workspace.audit import REPR_MAX, label
 from workspace.models import (
     AuditAction,
     AuditLog,
+    CustomField,
     ImportStatus,
     Membership,
     Organization,
@@ -32,10 +33,17 @@ from workspace.models import (
     TaskStatus,
     Watch,
 )
-from workspace.services.projects import project_create
+from workspace.services.projects import custom_field_create, project_create
 from workspace.task_import import presets
 from workspace.task_import.reading import FileRefused, Table, read_table
-from workspace.task_import.rows import Outcome, People, Plan, plan_problems, tasks_of
+from workspace.task_import.rows import (
+    Outcome,
+    People,
+    Plan,
+    new_fields,
+    plan_problems,
+    tasks_of,
+)
 
 IN_REQUEST_ROWS = 1000  # larger imports run as a job
 BATCH = 1000
@@ -127,9 +135,11 @@ def task_import_check(
         raise ValidationError("This file was imported already: upload it again to re-import.")
     task_import.plan = {**asdict(plan), "choices": asdict(choices)}
     task_import.save(update_fields=["plan", "updated_at"])
-    outcome = tasks_of(table_of(task_import), plan, people_of(task_import.organization))
-    problems = plan_problems(plan)
+    table = table_of(task_import)
     project = _chosen_project(task_import.organization, choices)
+    fields = fields_of(project)
+    outcome = tasks_of(table, plan, people_of(task_import.organization), fields)
+    problems = plan_problems(plan, table.headers, fields)
     if project is None and not choices.new_project.strip():
         problems.append("Choose the project to import into, or name a new one.")
     existing = 0
@@ -147,6 +157,13 @@ def task_import_check(
             "only the valid rows."
         )
     return DryRun(outcome=outcome, existing=existing, problems=problems)
+
+
+def fields_of(project: Project | None) -> dict[str, CustomField]:
+    """The project's custom fields by id (as the mapping names them)."""
+    if project is None:
+        return {}
+    return {str(field.pk): field for field in CustomField.objects.filter(project=project)}
 
 
 def _chosen_project(organization: Organization, choices: Choices) -> Project | None:
@@ -229,17 +246,22 @@ def task_import_run(*, task_import_id: int, actor_id: int) -> TaskImport:
 
 def _import(task_import: TaskImport, actor: Membership, organization: Organization) -> None:
     plan, choices = plan_of(task_import), choices_of(task_import)
-    outcome = tasks_of(table_of(task_import), plan, people_of(organization))
-    problems = plan_problems(plan)
+    project = _chosen_project(organization, choices)
+    if project is None and not choices.new_project.strip():
+        raise ValidationError("The project to import into no longer exists.")
+    table, fields = table_of(task_import), fields_of(project)
+    outcome = tasks_of(table, plan, people_of(organization), fields)
+    problems = plan_problems(plan, table.headers, fields)
     if outcome.errors and not choices.valid_only:
         problems.append(f"{len(outcome.errors)} rows cannot be imported.")
     if problems:
         raise ValidationError(problems)
-    project = _chosen_project(organization, choices)
     if project is None:
-        if not choices.new_project.strip():
-            raise ValidationError("The project to import into no longer exists.")
         project = project_create(organization=organization, actor=actor, name=choices.new_project)
+    for definition in new_fields(table, plan).values():
+        custom_field_create(
+            project=project, actor=actor, name=definition.name, field_type=definition.field_type
+        )
     existing = set(
         TaskSource.objects.filter(
             project=project, key__in=[t.source_id for t in outcome.tasks if t.source_id]
@@ -264,6 +286,7 @@ def _import(task_import: TaskImport, actor: Membership, organization: Organizati
                     status=row.status,
                     priority=row.priority,
                     due_date=row.due_date,
+                    custom_fields=row.custom_fields,
                     assignee_id=row.assignee_id,
                     created_by=actor.user,
                     started_at=now if row.status == TaskStatus.IN_PROGRESS else None,

@@ -6,11 +6,17 @@ cannot (row number, column, reason), so that a dry run and the import itself agr
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
-from workspace.models import Priority, TaskStatus
+from django.utils.text import slugify
+
+from workspace.custom_fields import clean_custom_value
+from workspace.models import CustomField, FieldType, Priority, TaskStatus
 from workspace.task_import import values
 from workspace.task_import.reading import Table
 
+CUSTOM = "custom:"  # a mapping to a custom field: "custom:<field id>"
+NEW_FIELD = "new_field"  # a mapping to a custom field the import creates, named as the column
 TITLE_MAX = 200
 SOURCE_ID_MAX = 200
 NO = {"", "false", "no", "0", "n"}
@@ -51,6 +57,7 @@ class TaskData:
     source_id: str = ""
     labels: list[str] = field(default_factory=list)
     checklist: list[str] = field(default_factory=list)
+    custom_fields: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -87,13 +94,81 @@ def distinct_values(table: Table, plan: Plan, name: str) -> list[str]:
     return list(dict.fromkeys(row[column].strip() for row in table.rows if row[column].strip()))
 
 
-def plan_problems(plan: Plan) -> list[str]:
+def custom_columns(plan: Plan) -> dict[int, str]:
+    """Columns mapped to a custom field: column -> the field's id (as text)."""
+    return {
+        column: mapped.removeprefix(CUSTOM)
+        for column, mapped in enumerate(plan.mapping)
+        if mapped.startswith(CUSTOM)
+    }
+
+
+def _field_type(cells: list[str], day_first: bool) -> str:
+    """What a new field's values are: numbers, dates, or else text."""
+    if not cells:
+        return FieldType.TEXT
+    try:
+        for cell in cells:
+            Decimal(cell.replace(",", ""))
+        return FieldType.NUMBER
+    except InvalidOperation:
+        pass
+    try:
+        for cell in cells:
+            values.date_of(cell, day_first=day_first)
+        return FieldType.DATE
+    except ValueError:
+        return FieldType.TEXT
+
+
+def new_fields(table: Table, plan: Plan) -> dict[int, CustomField]:
+    """The custom fields the import creates (unsaved), by column: named as the column, of the
+    type its values all have."""
+    fields = {}
+    for column in plan.columns(NEW_FIELD):
+        name = table.headers[column][:60]
+        cells = [row[column].strip() for row in table.rows if row[column].strip()]
+        fields[column] = CustomField(
+            name=name,
+            key=slugify(name).replace("-", "_")[:60] or f"column_{column + 1}",
+            field_type=_field_type(cells, plan.day_first),
+        )
+    return fields
+
+
+def plan_problems(plan: Plan, headers=(), fields: dict[str, CustomField] | None = None):
+    """What keeps the plan from importing at all. ``fields``: the target project's custom
+    fields by id (text); a column mapped to another project's field is a problem."""
+    problems = []
     if plan.column("title") is None:
-        return ["Choose the column that holds the task titles."]
-    return []
+        problems.append("Choose the column that holds the task titles.")
+    taken = {field.key for field in (fields or {}).values()}
+    for column in plan.columns(NEW_FIELD):
+        name = headers[column] if column < len(headers) else f"Column {column + 1}"
+        key = slugify(name).replace("-", "_")[:60]
+        if key in taken:
+            problems.append(
+                f"The project already has a field named “{name}”: choose it for that column."
+            )
+        taken.add(key)
+    for column, field_id in custom_columns(plan).items():
+        if field_id not in (fields or {}):
+            name = headers[column] if column < len(headers) else f"Column {column + 1}"
+            problems.append(
+                f"“{name}” is mapped to a custom field of another project: import into that "
+                "project, or choose another field for it."
+            )
+    return problems
 
 
-def tasks_of(table: Table, plan: Plan, people: People) -> Outcome:
+def tasks_of(
+    table: Table, plan: Plan, people: People, fields: dict[str, CustomField] | None = None
+) -> Outcome:
+    """``fields``: the target project's custom fields by id (text), for the columns mapped to
+    them (see ``plan_problems`` for columns mapped to other fields)."""
+    fields = fields or {}
+    customs = {c: fields[f] for c, f in custom_columns(plan).items() if f in fields}
+    customs.update(new_fields(table, plan))
     tasks, errors, unknown = [], [], {}
     first_row_of: dict[str, int] = {}
     headers = table.headers
@@ -157,6 +232,21 @@ def tasks_of(table: Table, plan: Plan, people: People) -> Outcome:
             for line in cells[column].split("\n")
             if line.strip()
         ]
+        for column, definition in customs.items():
+            raw = cells[column].strip()
+            if not raw:
+                continue
+            try:
+                value = raw
+                if definition.field_type == FieldType.DATE:
+                    value = values.date_of(raw, day_first=plan.day_first)
+                task.custom_fields[definition.key] = clean_custom_value(definition, value)
+            except ValueError as error:
+                problems.append(RowError(number, headers[column], str(error)))
+        filled = {definition.key for definition in customs.values()} & set(task.custom_fields)
+        for definition in fields.values():
+            if definition.required and definition.key not in filled:
+                problems.append(RowError(number, definition.name, "This field is required."))
         if problems:
             errors.extend(problems)
         else:

@@ -221,3 +221,64 @@ def test_every_tools_export_imports(in_org, admin, people, name, count):
     done = run(upload(in_org, admin, name), admin, project_id=project.pk)
     assert (done.status, done.created) == (ImportStatus.DONE, count)
     assert Task.objects.filter(project=project, assignee__isnull=False).exists()
+
+
+def test_an_exported_project_imports_into_a_new_one_field_by_field(in_org, admin, people):
+    """The round trip: our CSV export, imported into a new project, custom fields included."""
+    import csv
+    import io
+    from datetime import date
+
+    from workspace import task_export
+    from workspace.models import FieldType
+    from workspace.task_import.rows import NEW_FIELD
+    from workspace.tests.factories import CustomFieldFactory
+
+    source = ProjectFactory(organization=in_org, name="Source")
+    CustomFieldFactory(project=source, name="Points", key="points", field_type=FieldType.NUMBER)
+    CustomFieldFactory(project=source, name="Ship on", key="ship_on", field_type=FieldType.DATE)
+    CustomFieldFactory(project=source, name="Team", key="team")
+    for i, status in enumerate(TaskStatus.values):
+        TaskFactory(
+            project=source,
+            title=f"Task {i}",
+            description=f"About task {i}",
+            status=status,
+            priority=Priority.values[i],
+            assignee=people[i % 2] if i != 3 else None,
+            due_date=date(2026, 5, 10 + i) if i else None,
+            custom_fields={"points": i + 1, "ship_on": f"2026-06-0{i + 1}", "team": f"T{i}"},
+        )
+    fields = task_export.field_columns(organization=in_org, project=source)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(task_export.header(fields))
+    writer.writerows(task_export.rows(Task.objects.filter(project=source), fields))
+
+    task_import = upload(in_org, admin, "source.csv", buffer.getvalue().encode())
+    plan = task_imports.plan_of(task_import)
+    headers = task_imports.table_of(task_import).headers
+    mapping = [
+        NEW_FIELD if header in ("Points", "Ship on", "Team") else field
+        for header, field in zip(headers, plan.mapping, strict=True)
+    ]
+    task_imports.task_import_check(
+        task_import=task_import,
+        actor=admin,
+        plan=Plan(mapping=mapping),
+        choices=Choices(new_project="Copy"),
+    )
+    assert task_imports.task_import_start(task_import=task_import, actor=admin)
+
+    copy = Project.objects.get(name="Copy")
+    assert {(f.name, f.field_type) for f in copy.field_definitions.all()} == {
+        ("Points", FieldType.NUMBER),
+        ("Ship on", FieldType.DATE),
+        ("Team", FieldType.TEXT),
+    }
+    compared = ("title", "description", "status", "priority", "assignee_id", "due_date")
+    originals = Task.objects.filter(project=source).order_by("number")
+    copies = Task.objects.filter(project=copy).order_by("title")
+    for original, imported in zip(originals, copies, strict=True):
+        assert [getattr(imported, f) for f in compared] == [getattr(original, f) for f in compared]
+        assert imported.custom_fields == original.custom_fields
