@@ -22,6 +22,7 @@ entry (membership id, expiry) every heartbeat and remove it when they close.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import threading
@@ -108,10 +109,8 @@ class Broker:
                 for subscription in subscriptions
             ]
         for subscription in targets:
-            try:
+            with contextlib.suppress(RuntimeError):  # its loop is closed: the stream is gone
                 subscription.loop.call_soon_threadsafe(subscription.deliver, event)
-            except RuntimeError:  # its loop is closed: the stream is gone
-                pass
 
     async def _started(self, loop) -> None:
         """A stream subscribed in ``loop`` (Redis: make sure the loop listens)."""
@@ -302,10 +301,8 @@ class RedisBroker(Broker):
             listener = self._listeners[loop] = (task, ready)
         # Wait (briefly) until the channel is subscribed, so the stream misses nothing published
         # after it opened. With Redis down the stream opens anyway and is reset when it is back.
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(listener[1].wait(), 2)
-        except TimeoutError:
-            pass
 
     async def _stopped(self, loop) -> None:
         listener = self._listeners.pop(loop, None)
@@ -386,7 +383,7 @@ _broker_lock = threading.Lock()
 
 def get() -> Broker:
     """The process's broker (Redis when ``REDIS_URL`` is set)."""
-    global _broker  # noqa: PLW0603 - one per process
+    global _broker
     if _broker is None:
         with _broker_lock:
             if _broker is None:
@@ -397,5 +394,5 @@ def get() -> Broker:
 
 
 def reset_for_tests(broker: Broker | None = None) -> None:
-    global _broker  # noqa: PLW0603
+    global _broker
     _broker = broker

@@ -1,6 +1,7 @@
 """The live event stream (/o/<org>/events/), its polling fallback and what services publish."""
 
 import asyncio
+import contextlib
 import json
 
 import pytest
@@ -40,10 +41,8 @@ async def _close(body) -> None:
     pending = asyncio.ensure_future(body.__anext__())
     await asyncio.sleep(0.05)
     pending.cancel()
-    try:
+    with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
         await pending
-    except (asyncio.CancelledError, StopAsyncIteration):
-        pass
 
 
 def listen(async_client, path, *, then=None, until=None, headers=None, seconds=3.0):
@@ -126,9 +125,7 @@ def test_inbox_events_reach_only_their_member(client, organization, member, admi
         broker.publish(organization.pk, {"kind": "inbox", "user": admin.pk})
         broker.publish(organization.pk, {"kind": "inbox", "user": member.pk})
 
-    text = listen(
-        stream, events_path(organization), then=publish, until=lambda t: "data: " in t
-    )
+    text = listen(stream, events_path(organization), then=publish, until=lambda t: "data: " in t)
 
     assert [event["user"] for event in events_in(text)] == [member.pk]
 

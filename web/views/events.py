@@ -26,9 +26,8 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from web.mixins import OrganizationMixin
-from web.views.tasks import TaskObjectMixin
+from web.views.tasks import TaskObjectMixin, viewer_names
 from workspace import broker as brokers
-from workspace import selectors
 
 RETRY_MS = 2000
 
@@ -154,11 +153,3 @@ class TaskViewersView(TaskObjectMixin, TemplateView):
         kwargs["task"] = task
         kwargs["viewers"] = viewer_names(self.organization, task.number, self.membership.pk)
         return super().get_context_data(**kwargs)
-
-
-def viewer_names(organization, number: int, own_membership_id: int) -> list[str]:
-    ids = brokers.get().viewers(organization.pk, number) - {own_membership_id}
-    if not ids:
-        return []
-    names = dict(selectors.member_names(organization=organization))
-    return sorted(names[pk] for pk in ids if pk in names)
