@@ -58,7 +58,7 @@ def record_events(page) -> None:
 
 
 def test_changes_reach_the_other_member_without_a_reload(asgi_server, browser, team):
-    ana, ben, cleo, task = team
+    _, ben, _, task = team
     url = asgi_server.url
     ben_list = open_as(browser, url, "ben@example.com", "/o/acme/tasks/")
     ben_task = ben_list.context.new_page()
