@@ -128,3 +128,52 @@ def asgi_server(transactional_db, settings):
 def live_connected(page) -> None:
     """Wait until the page's event stream is open."""
     page.wait_for_selector("body[data-live-state=open]", state="attached", timeout=5_000)
+
+
+@pytest.fixture
+def second_process(asgi_server):
+    """Another server process on the same database and Redis (as a second container would be)."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "project.settings.test",
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        ),
+        "TANDEM_LIVE_HEARTBEAT": "1",
+    }
+    code = (
+        "import django, uvicorn; django.setup();"
+        "from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler;"
+        "from project.asgi import RoomyASGIHandler;"
+        f"uvicorn.run(ASGIStaticFilesHandler(RoomyASGIHandler()), host='127.0.0.1', port={port},"
+        " lifespan='off', log_level='warning')"
+    )
+    process = subprocess.Popen([sys.executable, "-c", code], env=env)  # noqa: S603
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/healthz", timeout=1)  # noqa: S310 - loopback
+            break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError("the second server process did not start") from None
+            time.sleep(0.1)
+    yield url
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()

@@ -104,3 +104,45 @@ def test_changes_reach_the_other_member_without_a_reload(asgi_server, browser, t
     assert cleo_page.evaluate("window.__live") == []
     for page in (ben_list, cleo_page, ana_page):
         page.context.close()
+
+
+def test_an_edit_through_one_process_reaches_a_browser_on_another(
+    asgi_server, second_process, browser, team
+):
+    _, _, _, task = team
+    ben = open_as(browser, second_process, "ben@example.com", "/o/acme/tasks/")
+    mark_page(ben)
+    ana = open_as(browser, asgi_server.url, "ana@example.com", "/o/acme/tasks/")
+
+    ana.locator(f"#task-{task.number} .f-priority [data-edit]").click()
+    ana.get_by_role("menuitemradio", name="Urgent", exact=True).click()
+
+    expect(ben.locator(f"#task-{task.number} .f-priority [data-edit]")).to_have_text(
+        "Urgent", timeout=LIVE
+    )
+    assert not page_was_reloaded(ben)
+    for page in (ben, ana):
+        page.context.close()
+
+
+def test_an_open_editor_says_when_someone_else_changed_its_field(asgi_server, browser, team):
+    _, _, _, task = team
+    ben = open_as(browser, asgi_server.url, "ben@example.com", "/o/acme/tasks/")
+    ana = open_as(browser, asgi_server.url, "ana@example.com", "/o/acme/tasks/")
+    ben_row = ben.locator(f"#task-{task.number}")
+    ben_row.locator(".f-due_date [data-edit]").click()
+    ben_input = ben_row.locator(".editor input[name=due_date]")
+    ben_input.fill("2031-05-01")
+
+    ana_row = ana.locator(f"#task-{task.number}")
+    ana_row.locator(".f-due_date [data-edit]").click()
+    ana_row.locator(".editor input[name=due_date]").fill("2030-03-04")
+    ana_row.get_by_role("button", name="Save").click()
+
+    expect(ben_row.locator(".editor-stale")).to_contain_text("Someone else changed this", timeout=LIVE)
+    expect(ben_input).to_have_value("2031-05-01")
+    # Saving now asks which value to keep (the editor kept the version it was opened at).
+    ben_row.get_by_role("button", name="Save").click()
+    expect(ben_row.get_by_role("alertdialog")).to_contain_text("after you opened it")
+    for page in (ben, ana):
+        page.context.close()
