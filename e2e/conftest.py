@@ -159,7 +159,7 @@ def second_process(asgi_server):
         f"uvicorn.run(ASGIStaticFilesHandler(RoomyASGIHandler()), host='127.0.0.1', port={port},"
         " lifespan='off', log_level='warning')"
     )
-    process = subprocess.Popen([sys.executable, "-c", code], env=env)  # noqa: S603
+    process = subprocess.Popen([sys.executable, "-c", code], env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
     while True:

@@ -139,7 +139,9 @@ def test_an_open_editor_says_when_someone_else_changed_its_field(asgi_server, br
     ana_row.locator(".editor input[name=due_date]").fill("2030-03-04")
     ana_row.get_by_role("button", name="Save").click()
 
-    expect(ben_row.locator(".editor-stale")).to_contain_text("Someone else changed this", timeout=LIVE)
+    expect(ben_row.locator(".editor-stale")).to_contain_text(
+        "Someone else changed this", timeout=LIVE
+    )
     expect(ben_input).to_have_value("2031-05-01")
     # Saving now asks which value to keep (the editor kept the version it was opened at).
     ben_row.get_by_role("button", name="Save").click()

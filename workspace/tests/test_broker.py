@@ -116,7 +116,7 @@ def test_streams_are_told_to_refresh_when_redis_comes_back(tmp_path):
     command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
 
     def start():
-        process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL)  # noqa: S603
+        process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL)
         deadline = time.monotonic() + 5
         import redis
 
