@@ -20,7 +20,9 @@ after that id, with an ``ETag`` of the organization's last event, so that an unc
 import asyncio
 import json
 
+from asgiref.sync import SyncToAsync, sync_to_async
 from django.conf import settings
+from django.db import connections
 from django.http import HttpResponse, HttpResponseNotModified, JsonResponse, StreamingHttpResponse
 from django.views import View
 from django.views.generic import TemplateView
@@ -30,6 +32,22 @@ from web.views.tasks import TaskObjectMixin, viewer_names
 from workspace import broker as brokers
 
 RETRY_MS = 2000
+
+
+async def release_request_thread() -> None:
+    """Give back what the request's synchronous part (the middleware) held, once it is done:
+    its database connection (to the pool) and its thread. Django runs each ASGI request's
+    synchronous code on a thread of its own (asgiref's ThreadSensitiveContext), kept until the
+    request ends: for a stream, that would be one idle thread and one pooled connection per open
+    stream. A synchronous call made later in the request (closing the response) gets a new
+    thread."""
+    await sync_to_async(connections.close_all)()
+    context = SyncToAsync.thread_sensitive_context.get(None)
+    executors = getattr(SyncToAsync, "context_to_thread_executor", None)
+    if context is not None and executors is not None:
+        executor = executors.pop(context, None)
+        if executor is not None:
+            executor.shutdown(wait=False)
 
 
 def _number(value, default=None):
@@ -97,6 +115,7 @@ class EventStreamView(OrganizationMixin, View):
         ends_at = loop.time() + settings.LIVE_STREAM_SECONDS
         sent = last_id or 0
         try:
+            await release_request_thread()
             yield f"retry: {RETRY_MS}\n: connected\n\n"
             if last_id is not None:
                 missed = await broker.replay(organization_id, last_id)
