@@ -229,3 +229,13 @@ def test_reading_the_inbox_publishes_to_its_member(
             inbox_mark_all_read(actor=member)
 
     assert {"kind": "inbox", "user": member.pk} in published
+
+
+def test_through_wsgi_the_stream_sends_the_browser_to_polling(client, organization, member):
+    """A WSGI server would give each open stream a thread: it answers 204 (EventSource stops
+    reconnecting) and the page polls."""
+    client.force_login(member.user)
+
+    response = client.get(events_path(organization))
+
+    assert response.status_code == 204

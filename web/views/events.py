@@ -22,6 +22,7 @@ import json
 
 from asgiref.sync import SyncToAsync, sync_to_async
 from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
 from django.db import connections
 from django.http import HttpResponse, HttpResponseNotModified, JsonResponse, StreamingHttpResponse
 from django.views import View
@@ -76,6 +77,11 @@ class EventStreamView(OrganizationMixin, View):
         membership_id = self.membership.pk
         if "poll" in request.GET:
             return await self.poll(request, organization_id, membership_id)
+        if not isinstance(request, ASGIRequest):
+            # Served through WSGI (a WSGI server, Django's test servers): a stream would hold a
+            # worker thread for as long as it is open. 204 tells EventSource not to reconnect;
+            # the page polls instead.
+            return HttpResponse(status=204)
         last_id = _number(
             request.headers.get("Last-Event-ID") or request.GET.get("last"), default=None
         )
