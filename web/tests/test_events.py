@@ -36,35 +36,40 @@ def events_in(text: str) -> list[dict]:
     return [json.loads(line[6:]) for line in text.splitlines() if line.startswith("data: ")]
 
 
-async def _close(body) -> None:
-    """Close the stream the way a disconnect does: cancel it where it waits."""
-    pending = asyncio.ensure_future(body.__anext__())
-    await asyncio.sleep(0.05)
-    pending.cancel()
-    with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-        await pending
-
-
 def listen(async_client, path, *, then=None, until=None, headers=None, seconds=3.0):
     """Open the stream, run ``then()`` once it is connected, read until ``until(text)`` (or
-    ``seconds``); returns the text received."""
+    ``seconds``), then drop the connection as a browser would; returns the text received."""
 
     async def run():
-        response = await async_client.get(path, headers=headers or {})
-        assert response.status_code == 200, response
-        assert response["Content-Type"] == "text/event-stream"
-        body = response.streaming_content
-        text = (await body.__anext__()).decode()
-        if then is not None:
-            await asyncio.to_thread(then)
+        parts = []
+        connected = asyncio.Event()
+
+        async def read():
+            # All in one task, as Django's handler does: a disconnect cancels it where it waits.
+            response = await async_client.get(path, headers=headers or {})
+            assert response.status_code == 200, response
+            assert response["Content-Type"] == "text/event-stream"
+            async for chunk in response.streaming_content:
+                parts.append(chunk.decode())
+                connected.set()
+
+        reader = asyncio.create_task(read())
         try:
-            async with asyncio.timeout(seconds):
-                while until is None or not until(text):
-                    text += (await anext(body)).decode()
-        except TimeoutError:
-            pass
-        await _close(body)
-        return text
+            await asyncio.wait_for(connected.wait(), 5)
+            if then is not None:
+                await asyncio.to_thread(then)
+            deadline = asyncio.get_running_loop().time() + seconds
+            while asyncio.get_running_loop().time() < deadline:
+                if until is not None and until("".join(parts)):
+                    break
+                if reader.done():
+                    reader.result()  # raises what went wrong
+                await asyncio.sleep(0.02)
+        finally:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+        return "".join(parts)
 
     return async_to_sync(run)()
 
@@ -239,3 +244,25 @@ def test_through_wsgi_the_stream_sends_the_browser_to_polling(client, organizati
     response = client.get(events_path(organization))
 
     assert response.status_code == 204
+
+
+def test_the_task_page_says_who_else_has_it_open(client, organization, member, admin, project):
+    with organization_scope(organization):
+        task = TaskFactory(project=project)
+    broker = brokers.get()
+    async_to_sync(broker.presence_touch)(organization.pk, task.number, admin.pk)
+    async_to_sync(broker.presence_touch)(organization.pk, task.number, member.pk)
+    client.force_login(member.user)
+    viewers = reverse(
+        "web:task-viewers", kwargs={"org_slug": organization.slug, "number": task.number}
+    )
+
+    page = client.get(
+        reverse("web:task-detail", kwargs={"org_slug": organization.slug, "number": task.number})
+    )
+    fragment = client.get(viewers, headers={"HX-Request": "true"})
+
+    assert "Adam Admin is viewing" in page.content.decode()
+    assert "Mia Member" not in fragment.content.decode()  # not oneself
+    assert "Adam Admin is viewing" in fragment.content.decode()
+    assert client.get(viewers).status_code == 204  # only for the page's own requests

@@ -169,6 +169,7 @@ class TaskViewersView(TaskObjectMixin, TemplateView):
     http_method_names = ["get"]
 
     def get(self, request, *args, **kwargs):
+        self.get_task()  # another organization's task, or none: 404
         if not request.htmx:
             return HttpResponse(status=204)
         return super().get(request, *args, **kwargs)
