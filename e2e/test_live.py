@@ -5,7 +5,8 @@ from playwright.sync_api import expect
 
 from accounts.tests.factories import DEFAULT_PASSWORD
 from e2e.conftest import live_connected, mark_page, page_was_reloaded, sign_in
-from workspace.models import Role
+from workspace.models import Priority, Role
+from workspace.services.tasks import task_update
 from workspace.tenancy import organization_scope
 from workspace.tests.factories import MembershipFactory, ProjectFactory, TaskFactory
 
@@ -148,3 +149,39 @@ def test_an_open_editor_says_when_someone_else_changed_its_field(asgi_server, br
     expect(ben_row.get_by_role("alertdialog")).to_contain_text("after you opened it")
     for page in (ben, ana):
         page.context.close()
+
+
+def test_a_row_that_no_longer_matches_the_filter_leaves(asgi_server, browser, team):
+    _, _, _, task = team
+    ben = open_as(browser, asgi_server.url, "ben@example.com", "/o/acme/tasks/?status=todo")
+    ana = open_as(browser, asgi_server.url, "ana@example.com", "/o/acme/tasks/")
+    expect(ben.locator(f"#task-{task.number}")).to_be_visible()
+
+    ana.locator(f"#task-{task.number} .f-status [data-edit]").click()
+    ana.get_by_role("menuitemradio", name="Done", exact=True).click()
+
+    expect(ben.locator(f"#task-{task.number}")).to_have_count(0, timeout=LIVE)
+    for page in (ben, ana):
+        page.context.close()
+
+
+def test_without_a_stream_the_page_polls(live_server, browser, team):
+    """pytest-django's live server is WSGI: the stream answers 204 and the page polls (ETag)."""
+    ana, _, _, task = team
+    context = browser.new_context()
+    ben = context.new_page()
+    sign_in(ben, live_server.url, "ben@example.com", DEFAULT_PASSWORD)
+    ben.goto(f"{live_server.url}/o/acme/tasks/")
+    ben.wait_for_selector("body[data-live-state=polling]", state="attached")
+    mark_page(ben)
+    polls = []
+    ben.on("response", lambda r: polls.append(r.status) if "poll=" in r.url else None)
+    with organization_scope(task.organization):
+        task_update(task=task, actor=ana, data={"priority": Priority.URGENT})
+
+    expect(ben.locator(f"#task-{task.number} .f-priority [data-edit]")).to_have_text(
+        "Urgent", timeout=8_000
+    )
+    assert not page_was_reloaded(ben)
+    assert 200 in polls
+    context.close()
