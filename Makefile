@@ -45,7 +45,8 @@ system-deps:
 run: assets
 	$(MANAGE) migrate --noinput
 	$(MANAGE) demo
-	$(MANAGE) runserver 127.0.0.1:8000
+	DJANGO_SETTINGS_MODULE=project.settings.development \
+	  $(BIN)/uvicorn project.asgi:application --host 127.0.0.1 --port 8000 --reload --lifespan off
 
 # --- checks -------------------------------------------------------------------------------------
 lint: install

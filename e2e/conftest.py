@@ -2,6 +2,7 @@
 
 import os
 import re
+import socket
 
 import pytest
 
@@ -69,3 +70,110 @@ def htmx_settled(page) -> None:
         "() => window.htmx && !document.querySelector("
         "'.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
     )
+
+
+class AsgiServer:
+    """The ASGI application (as the container serves it) in a thread of the test process, on the
+    test database; static files from the finders, as pytest-django's live server serves them."""
+
+    def __init__(self):
+        import threading
+
+        import uvicorn
+        from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+        from project.asgi import RoomyASGIHandler
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            ASGIStaticFilesHandler(RoomyASGIHandler()),
+            host="127.0.0.1",
+            port=self.port,
+            lifespan="off",
+            log_level="warning",
+            access_log=False,
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self):
+        import time
+
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the ASGI test server did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self):
+        self.server.should_exit = True
+        self.server.force_exit = True  # open event streams do not hold the test up
+        self.thread.join(10)
+
+
+@pytest.fixture
+def asgi_server(transactional_db, settings):
+    """A live server that serves event streams (pytest-django's live server is WSGI)."""
+    settings.LIVE_HEARTBEAT = 1.0
+    server = AsgiServer().start()
+    yield server
+    server.stop()
+
+
+def live_connected(page) -> None:
+    """Wait until the page's event stream is open."""
+    page.wait_for_selector("body[data-live-state=open]", state="attached", timeout=5_000)
+
+
+@pytest.fixture
+def second_process(asgi_server):
+    """Another server process on the same database and Redis (as a second container would be)."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "project.settings.test",
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        ),
+        "TANDEM_LIVE_HEARTBEAT": "1",
+    }
+    code = (
+        "import django, uvicorn; django.setup();"
+        "from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler;"
+        "from project.asgi import RoomyASGIHandler;"
+        f"uvicorn.run(ASGIStaticFilesHandler(RoomyASGIHandler()), host='127.0.0.1', port={port},"
+        " lifespan='off', log_level='warning')"
+    )
+    process = subprocess.Popen([sys.executable, "-c", code], env=env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/healthz", timeout=1)  # noqa: S310 - loopback
+            break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError("the second server process did not start") from None
+            time.sleep(0.1)
+    yield url
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()

@@ -7,6 +7,9 @@ bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"  
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# ASGI through uvicorn workers: pages run as before (one synchronous thread per worker), and live
+# event streams (/o/<org>/events/) wait in the worker's event loop without holding that thread.
+worker_class = "project.workers.TandemWorker"
 graceful_timeout = 20
 # Django is imported once, in the master: workers fork ready to serve, so the periodic recycling
 # below (a guard against slow leaks) costs a fork, not a second of start-up per worker.
@@ -18,7 +21,7 @@ accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
-wsgi_app = "project.wsgi:application"
+wsgi_app = "project.asgi:application"
 
 
 def post_worker_init(worker):

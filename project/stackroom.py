@@ -33,6 +33,11 @@ def _roomy_caller(locals_count: int) -> Callable:
 _call = _roomy_caller(LOCALS)
 
 
+def call_with_stack_room(function: Callable, *args):
+    """``function(*args)`` from a frame that leaves it a whole chunk (ASGI's synchronous part)."""
+    return _call(function, *args)
+
+
 def with_stack_room(application: Callable) -> Callable:
     """The WSGI ``application``, called from a frame that leaves the request a whole chunk."""
 

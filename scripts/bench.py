@@ -10,8 +10,15 @@ time per request. Writes a table (bench-results/latest.md) and a JSON file mappi
 to its figures and missed targets (run details beside it, in *.meta.json); the last line printed
 is its path.
 
+Live updates: with every scenario measured, it opens BENCH_STREAMS idle event streams
+(/o/<org>/events/, loopback) at once, reports the workers' memory per open stream and the task
+list's throughput while they are open, and checks that every stream is still open afterwards.
+Last, it measures the task list on the WSGI setup the ASGI one replaced (gunicorn's sync workers
+on project.wsgi), in the same run: the ASGI list must keep 90% of that throughput.
+
     BENCH_DURATION=15   seconds of load per scenario (after a warm-up)
     BENCH_WORKERS=4     gunicorn worker processes
+    BENCH_STREAMS=500   idle event streams held open at once
 """
 
 import http.cookiejar
@@ -51,6 +58,9 @@ INBOX_ITEMS = 1000
 # noisy: absolute times from another day say little).
 TARGETS = {"queries": 10, "p99_over_p50": 3.0, "rss_mb": 200}
 FLOOR = "floor"
+WSGI_LIST = "task_list_wsgi"
+STREAMS_LIST = "task_list_with_streams"
+STREAM_PATH = f"/o/{ORG}/events/"
 
 
 @dataclass(frozen=True)
@@ -72,7 +82,13 @@ SCENARIOS = [
         "task_list",
         "GET",
         f"/o/{ORG}/tasks/",
-        targets={"min_ratio": 0.5, "max_bytes": 60_000, "max_row_elements": 15},
+        targets={
+            "min_ratio": 0.5,
+            "max_bytes": 60_000,
+            "max_row_elements": 15,
+            # ASGI (live updates) against the WSGI setup it replaced, measured in the same run.
+            "min_ratio_to": (WSGI_LIST, 0.9),
+        },
     ),
     Scenario(
         "task_list_filtered",
@@ -283,7 +299,7 @@ def row_elements(html: str) -> float:
 
 
 class Gunicorn:
-    def __init__(self, env, log_path: Path):
+    def __init__(self, env, log_path: Path, extra_args: tuple = ()):
         self.env = env
         self.log = log_path.open("w")
         self.pidfile = log_path.with_suffix(".pid")
@@ -294,6 +310,7 @@ class Gunicorn:
                 "project/gunicorn.conf.py",
                 "--pid",
                 str(self.pidfile),
+                *extra_args,
             ],
             cwd=ROOT,
             env=env,
@@ -351,6 +368,76 @@ class Gunicorn:
         self.process.terminate()
         self.process.wait(timeout=30)
         self.log.close()
+
+
+# The setup ASGI replaced: gunicorn's synchronous workers on the WSGI application.
+WSGI_ARGS = ("--worker-class", "sync", "project.wsgi:application")
+
+
+def open_streams(base: str, cookie: str, count: int, seconds: float = 60) -> tuple[list, int]:
+    """Open ``count`` event streams (each a socket that has read its response's head); gives up
+    after ``seconds``. Returns the open sockets and how many failed."""
+    address = urllib.parse.urlsplit(base)
+    request = (
+        f"GET {STREAM_PATH} HTTP/1.1\r\nHost: {address.netloc}\r\nCookie: {cookie}\r\n"
+        "Accept: text/event-stream\r\n\r\n"
+    ).encode()
+    opened, failed = [], 0
+    deadline = time.monotonic() + seconds
+    for _ in range(count):
+        if time.monotonic() > deadline:
+            failed += 1
+            continue
+        try:
+            sock = socket.create_connection((address.hostname, address.port), timeout=10)
+            sock.sendall(request)
+            head = sock.recv(4096)
+        except OSError:
+            failed += 1
+            continue
+        if head.startswith(b"HTTP/1.1 200") and b"text/event-stream" in head:
+            opened.append(sock)
+        else:
+            failed += 1
+            sock.close()
+    return opened, failed
+
+
+def still_open(sockets: list) -> int:
+    """How many of ``sockets`` the server has not closed (heartbeats are read and dropped)."""
+    alive = 0
+    for sock in sockets:
+        sock.setblocking(False)
+        try:
+            alive += 1 if sock.recv(65536) else 0
+        except BlockingIOError:
+            alive += 1  # nothing to read: open and idle
+        except OSError:
+            pass
+    return alive
+
+
+def measure_with_streams(server, base, cookie, csrf, duration, count) -> dict:
+    """The task list's figures while ``count`` idle streams are open, with the streams' cost."""
+    list_path = f"/o/{ORG}/tasks/"
+    rss_before = sum(server.worker_rss_mb())
+    sockets, failed = open_streams(base, cookie, count)
+    try:
+        time.sleep(2)  # let every worker settle its new connections
+        rss_open = sum(server.worker_rss_mb())
+        figures = run_wrk(base, "GET", list_path, {}, cookie, csrf, duration)
+        alive = still_open(sockets)
+    finally:
+        for sock in sockets:
+            sock.close()
+    figures["streams"] = {
+        "requested": count,
+        "opened": len(sockets),
+        "failed": failed,
+        "closed_early": len(sockets) - alive,
+        "rss_kb_per_stream": round((rss_open - rss_before) * 1024 / max(len(sockets), 1), 1),
+    }
+    return figures
 
 
 def sign_in(base: str) -> tuple[str, str]:
@@ -416,8 +503,9 @@ def run_wrk(base, method, path, extra, cookie, csrf, duration) -> dict:
     }
 
 
-def misses(scenario: Scenario, figures: dict) -> list[str]:
-    """The targets ``figures`` miss: the general ones, then the scenario's own."""
+def misses(scenario: Scenario, figures: dict, results: dict | None = None) -> list[str]:
+    """The targets ``figures`` miss: the general ones, then the scenario's own (``results``:
+    every scenario's figures, for targets relative to another scenario)."""
     found = []
     if not scenario.judged:
         return found
@@ -441,6 +529,16 @@ def misses(scenario: Scenario, figures: dict) -> list[str]:
         and figures.get("row_elements", 0) > targets["max_row_elements"]
     ):
         found.append(f"{figures['row_elements']} elements per row > {targets['max_row_elements']}")
+    other, ratio = targets.get("min_ratio_to", (None, 0))
+    if other and results and results.get(other, {}).get("rps"):
+        relative = figures["rps"] / results[other]["rps"]
+        if relative < ratio:
+            found.append(f"throughput {relative:.0%} of {other} < {ratio:.0%}")
+    streams = figures.get("streams")
+    if streams and (streams["failed"] or streams["closed_early"]):
+        found.append(
+            f"{streams['failed']} streams failed to open, {streams['closed_early']} closed early"
+        )
     return found
 
 
@@ -478,7 +576,16 @@ def table(results: dict, rss: list[float]) -> str:
         f"| {f['bytes']} |"
         for name, f in results.items()
     ]
-    return "\n".join([header, *rows, "", f"Peak RSS per gunicorn worker (MB): {rss}"])
+    lines = [header, *rows, "", f"Peak RSS per gunicorn worker (MB): {rss}"]
+    for name, f in results.items():
+        if "streams" in f:
+            streams = f["streams"]
+            lines.append(
+                f"{name}: {streams['opened']} of {streams['requested']} event streams open "
+                f"({streams['failed']} failed, {streams['closed_early']} closed early), "
+                f"{streams['rss_kb_per_stream']} KB of worker memory per stream"
+            )
+    return "\n".join(lines)
 
 
 def main() -> int:
@@ -563,15 +670,41 @@ def main() -> int:
                 figures["row_elements"] = row_elements(fetch(base, scenario.path, cookie))
             results[scenario.name] = figures
         rss = server.worker_rss_mb()
+        streams = int(os.environ.get("BENCH_STREAMS", "500"))
+        log(f"{STREAMS_LIST}: {streams} idle event streams open, then the list for {duration}s")
+        figures = measure_with_streams(server, base, cookie, csrf, duration, streams)
+        figures["cpu_ms"] = None  # the streams' heartbeats run on the same workers
+        figures.pop("requests")
+        figures["queries"] = queries.get("task_list", {}).get("queries", 0)
+        results[STREAMS_LIST] = figures
+        scenarios.append(Scenario(STREAMS_LIST, "GET", f"/o/{ORG}/tasks/"))
     finally:
         server.stop()
+
+    # The same list on the WSGI setup the ASGI one replaced, in the same run.
+    log(f"{WSGI_LIST}: warm-up, then {duration}s on gunicorn's sync workers (project.wsgi)")
+    wsgi = Gunicorn(env, workdir / "gunicorn-wsgi.log", WSGI_ARGS)
+    try:
+        wsgi.wait_ready(base)
+        cookie, csrf = sign_in(base)
+        args = (base, "GET", f"/o/{ORG}/tasks/", {}, cookie, csrf)
+        run_wrk(*warm_up(args), 3)
+        cpu_before = wsgi.worker_cpu_seconds()
+        figures = run_wrk(*args, duration)
+        cpu = wsgi.worker_cpu_seconds() - cpu_before
+        figures["cpu_ms"] = round(cpu * 1000 / max(figures.pop("requests"), 1), 2)
+        figures["queries"] = queries.get("task_list", {}).get("queries", 0)
+        results[WSGI_LIST] = figures
+        scenarios.append(Scenario(WSGI_LIST, "GET", f"/o/{ORG}/tasks/", judged=False))
+    finally:
+        wsgi.stop()
 
     floor_rps = results[FLOOR]["rps"] or 1
     for figures in results.values():
         figures["ratio_to_floor"] = round(figures["rps"] / floor_rps, 3)
     by_name = {scenario.name: scenario for scenario in scenarios}
     report = {
-        name: {**figures, "misses": misses(by_name[name], figures)}
+        name: {**figures, "misses": misses(by_name[name], figures, results)}
         for name, figures in results.items()
     }
     meta = {

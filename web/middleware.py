@@ -174,7 +174,8 @@ class OrganizationMiddleware:
                 request.session[LAST_ORGANIZATION_KEY] = organization.pk
             response = self.get_response(request)
             if response.streaming:
-                response.streaming_content = _in_scope(response.streaming_content, organization)
+                wrap = _in_scope_async if response.is_async else _in_scope
+                response.streaming_content = wrap(response.streaming_content, organization)
         return response
 
 
@@ -182,6 +183,18 @@ def _in_scope(iterable, organization):
     """Streamed bodies are produced after the middleware returns: keep them in scope."""
     with organization_scope(organization):
         yield from iterable
+
+
+async def _in_scope_async(iterable, organization):
+    """The same for asynchronous bodies (live event streams)."""
+    try:
+        with organization_scope(organization):
+            async for part in iterable:
+                yield part
+    finally:
+        close = getattr(iterable, "aclose", None)
+        if close is not None:
+            await close()
 
 
 class AdminAllTenantsMiddleware:

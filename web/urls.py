@@ -6,6 +6,7 @@ from web.views import (
     bench,
     billing,
     comments,
+    events,
     exports,
     health,
     inbox,
@@ -35,6 +36,7 @@ task_patterns = [
     path("assign/", tasks.TaskFieldView.as_view(), name="task-assign"),
     path("inline/<str:field>/", tasks.TaskFieldView.as_view(), name="task-inline"),
     path("watch/", watching.TaskWatchView.as_view(), name="task-watch"),
+    path("viewers/", events.TaskViewersView.as_view(), name="task-viewers"),
     path("comments/", comments.CommentCreateView.as_view(), name="comment-create"),
     path("comments/<int:pk>/edit/", comments.CommentEditView.as_view(), name="comment-edit"),
     path("comments/<int:pk>/delete/", comments.CommentDeleteView.as_view(), name="comment-delete"),
@@ -77,6 +79,7 @@ inbox_patterns = [
 organization_patterns = [
     path("", organizations.OrganizationHomeView.as_view(), name="org-home"),
     path("inbox/", include(inbox_patterns)),
+    path("events/", events.EventStreamView.as_view(), name="events"),
     path("settings/", organizations.OrganizationSettingsView.as_view(), name="org-settings"),
     path("settings/delete/", organizations.OrganizationDeleteView.as_view(), name="org-delete"),
     path("settings/export/", exports.OrganizationExportView.as_view(), name="org-export"),

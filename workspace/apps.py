@@ -6,6 +6,7 @@ class WorkspaceConfig(AppConfig):
     verbose_name = "Workspace"
 
     def ready(self):
-        from workspace import revisions
+        from workspace import events, revisions
 
         revisions.watch()
+        events.watch()

@@ -123,6 +123,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 # --- Cache, sessions ----------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+CACHE_RETRY_AFTER = env.float("CACHE_RETRY_AFTER", default=5.0)
+# Live updates (workspace.events, web.views.events): seconds between a stream's heartbeats, and
+# how long a stream stays open before the browser reconnects (through the tenancy checks again).
+LIVE_HEARTBEAT = env.float("TANDEM_LIVE_HEARTBEAT", default=15.0)
+LIVE_STREAM_SECONDS = env.float("TANDEM_LIVE_STREAM_SECONDS", default=300.0)
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -133,7 +138,7 @@ if REDIS_URL:
             "OPTIONS": {
                 "socket_connect_timeout": 0.25,
                 "socket_timeout": 0.5,
-                "retry_after": env.float("CACHE_RETRY_AFTER", default=5.0),
+                "retry_after": CACHE_RETRY_AFTER,
             },
         }
     }

@@ -125,3 +125,30 @@ def test_the_warm_up_edits_other_tasks_than_the_measured_run():
 
     assert warm[3]["BENCH_POOL"] == "1401:400"
     assert bench.warm_up(("http://x", "GET", "/o/x/", {}, "c", "t"))[3] == {}
+
+
+def test_the_asgi_list_is_judged_against_the_wsgi_list_of_the_same_run():
+    results = {bench.WSGI_LIST: _figures(rps=400.0)}
+    scenario = next(s for s in bench.SCENARIOS if s.name == "task_list")
+
+    assert bench.misses(scenario, _figures(rps=380.0), results) == []
+    assert bench.misses(scenario, _figures(rps=340.0), results) == [
+        "throughput 85% of task_list_wsgi < 90%"
+    ]
+
+
+def test_event_streams_that_failed_or_closed_are_missed_targets_and_reported():
+    streams = {
+        "requested": 500,
+        "opened": 498,
+        "failed": 2,
+        "closed_early": 1,
+        "rss_kb_per_stream": 40.5,
+    }
+    figures = _figures(streams=streams)
+    scenario = bench.Scenario(bench.STREAMS_LIST, "GET", "/o/x/tasks/")
+
+    assert bench.misses(scenario, figures) == ["2 streams failed to open, 1 closed early"]
+    text = bench.table({bench.STREAMS_LIST: figures}, [70.0])
+    assert "498 of 500 event streams open (2 failed, 1 closed early)" in text
+    assert "40.5 KB of worker memory per stream" in text

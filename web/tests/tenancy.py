@@ -152,6 +152,9 @@ TENANT_ROUTES: dict[str, Route] = {
         lambda o: {"number": o.task.number}, post_data=lambda o: {"watching": "1"}
     ),
     "web:member-suggest": Route(no_kwargs),
+    # Live updates
+    "web:events": Route(no_kwargs),
+    "web:task-viewers": Route(lambda o: {"number": o.task.number}),
     "web:inbox": Route(no_kwargs),
     "web:inbox-count": Route(no_kwargs),
     "web:inbox-read-all": Route(no_kwargs),

@@ -23,7 +23,7 @@ from web.ratelimit import WriteLimitMixin
 from web.tables.tasks import DEFAULT_PAGE_SIZE, PAGE_SIZES, TaskTable
 from web.templatetags.tandem import UNDO_PREFIX
 from web.views.task_export import TaskExportMixin
-from workspace import permissions, selectors
+from workspace import broker, permissions, selectors
 from workspace.models import Priority, Project, Task, TaskStatus
 from workspace.services import tasks as services
 from workspace.services.inbox import inbox_mark_task_read
@@ -262,6 +262,9 @@ class TaskDetailView(TaskObjectMixin, TemplateView):
         kwargs.setdefault("custom_values", custom_values_for_display(task))
         kwargs.setdefault("can_delete", permissions.can_delete_task(self.membership, task))
         kwargs.setdefault("history", selectors.task_history(task=task))
+        kwargs.setdefault(
+            "viewers", viewer_names(self.organization, task.number, self.membership.pk)
+        )
         return super().get_context_data(**kwargs)
 
     def get_template_names(self):
@@ -269,6 +272,15 @@ class TaskDetailView(TaskObjectMixin, TemplateView):
         if wants_fragment(self.request) and self.request.htmx.target == "task-history":
             return [f"{self.template_name}#task-history"]
         return [self.template_name]
+
+
+def viewer_names(organization, number: int, own_membership_id: int) -> list[str]:
+    """Who else has the task open (presence, kept by the live event streams)."""
+    ids = broker.get().viewers(organization.pk, number) - {own_membership_id}
+    if not ids:
+        return []
+    names = dict(selectors.member_names(organization=organization))
+    return sorted(names[pk] for pk in ids if pk in names)
 
 
 def watchers_context(task, membership, members) -> dict:

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.preferences import Channel
-from workspace import signals
+from workspace import events, signals
 from workspace.models import (
     RECENT_EVENTS_MAX,
     EventKind,
@@ -220,6 +220,8 @@ def inbox_notify(
         membership_ids=[m.pk for m in members],
         task_id=task.pk,
     )
+    for membership in members:
+        events.publish(task.organization_id, "inbox", user=membership.pk)
     return list(items.values())
 
 
@@ -242,6 +244,7 @@ def inbox_item_mark(*, item: InboxItem, actor: Membership, read: bool) -> InboxI
     InboxItem.objects.filter(pk=item.pk).update(
         read_at=item.read_at, seen_until=item.seen_until, unread_events=item.unread_events
     )
+    events.publish(actor.organization_id, "inbox", user=actor.pk)
     return item
 
 
@@ -263,6 +266,7 @@ def inbox_item_archive(*, item: InboxItem, actor: Membership, archived: bool) ->
         seen_until=item.seen_until,
         unread_events=item.unread_events,
     )
+    events.publish(actor.organization_id, "inbox", user=actor.pk)
     return item
 
 
@@ -270,14 +274,20 @@ def inbox_item_archive(*, item: InboxItem, actor: Membership, archived: bool) ->
 def inbox_mark_all_read(*, actor: Membership) -> int:
     """Every unread item of the actor in this organization becomes read. Returns how many."""
     now = timezone.now()
-    return InboxItem.objects.filter(
+    count = InboxItem.objects.filter(
         organization=actor.organization_id, recipient=actor, read_at__isnull=True
     ).update(read_at=now, seen_until=now, unread_events=0)
+    if count:
+        events.publish(actor.organization_id, "inbox", user=actor.pk)
+    return count
 
 
 def inbox_mark_task_read(*, task: Task, actor: Membership) -> int:
     """The actor opened the task: their item about it (if unread) becomes read."""
     now = timezone.now()
-    return InboxItem.objects.filter(
+    count = InboxItem.objects.filter(
         organization=task.organization_id, recipient=actor, task=task, read_at__isnull=True
     ).update(read_at=now, seen_until=now, unread_events=0)
+    if count:
+        events.publish(task.organization_id, "inbox", user=actor.pk)
+    return count

@@ -2,7 +2,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from workspace import permissions, signals
+from workspace import events, permissions, signals
 from workspace.audit import audit_record, audit_record_many, describe_changes
 from workspace.models import AuditAction, Membership, NotificationKind, Role, Task
 from workspace.services.notifications import announce_after_commit, notification_queue
@@ -91,6 +91,7 @@ def membership_unassign_tasks(*, membership: Membership, actor) -> int:
         targets=tasks,
         changed_fields=describe_changes(Task, {"assignee": (membership, None)}),
     )
+    events.publish(membership.organization_id, "tasks")
     return len(tasks)
 
 

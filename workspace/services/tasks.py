@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from workspace import markdown, permissions
+from workspace import events, markdown, permissions
 from workspace.audit import audit_record, describe_changes
 from workspace.custom_fields import clean_custom_values
 from workspace.models import (
@@ -198,6 +198,7 @@ def task_create(
     task.number = _allocate_number(organization)
     task.save()
     audit_record(organization=organization, actor=actor, action=AuditAction.CREATED, target=task)
+    events.publish_task(task)
     # The creator, the assignee and everyone mentioned watch it.
     watchers_add(task=task, memberships=[actor, assignee, *mentions], checked=True)
     if assignee is not None:
@@ -300,6 +301,7 @@ def task_update(
         target=task,
         changed_fields=describe_changes(Task, changes),
     )
+    events.publish_task(task)
     _announce_changes(task, actor, changes, new_mentions)
     return changes
 
@@ -367,6 +369,7 @@ def task_delete(*, task: Task, actor: Membership) -> None:
     audit_record(
         organization=task.organization, actor=actor, action=AuditAction.DELETED, target=task
     )
+    events.publish_task(task)
 
 
 @transaction.atomic
@@ -388,3 +391,4 @@ def task_restore(*, task: Task, actor: Membership) -> None:
     audit_record(
         organization=task.organization, actor=actor, action=AuditAction.RESTORED, target=task
     )
+    events.publish_task(task)

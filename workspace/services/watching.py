@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from workspace import events
 from workspace.models import Membership, Task, Watch
 
 
@@ -54,4 +55,5 @@ def task_watch(*, task: Task, actor: Membership, watching: bool) -> bool:
         watchers_add(task=task, memberships=[actor])
     else:
         Watch.objects.filter(task=task, membership=actor).delete()
+    events.publish_task(task)
     return watching
