@@ -5,6 +5,7 @@ from datetime import datetime
 from django.dispatch import receiver
 
 from tasks.billing import sync_billing_status
+from tasks.board import respace_board_keys
 from tasks.exports import build_organization_export
 from tasks.notifications import deliver_notification
 from tasks.queue import enqueue_safely, schedule_safely
@@ -33,3 +34,8 @@ def queue_billing_sync(sender, organization_id, **kwargs):
 @receiver(signals.export_requested, dispatch_uid="jobs.export_requested")
 def queue_export(sender, organization_id, export_id, **kwargs):
     enqueue_safely(build_organization_export, organization_id, export_id)
+
+
+@receiver(signals.board_keys_long, dispatch_uid="jobs.board_keys_long")
+def queue_board_respace(sender, organization_id, **kwargs):
+    enqueue_safely(respace_board_keys, organization_id)
