@@ -29,7 +29,7 @@ from workspace.services.tasks import StaleTaskError
 
 GROUPS = (("status", "Status"), ("assignee", "Assignee"), ("priority", "Priority"))
 COLLAPSED = (TaskStatus.DONE, TaskStatus.CANCELLED)
-CURSOR = re.compile(r"[0-9A-Za-z]{1,%d}" % ranks.RANK_MAX_LENGTH)
+CURSOR = re.compile(rf"[0-9A-Za-z]{{1,{ranks.RANK_MAX_LENGTH}}}")
 # Query parameters that are the board's own, not filters.
 BOARD_PARAMS = ("group", "column", "cursor", "view", "page", "per_page", "sort")
 

@@ -9,6 +9,7 @@ organization: two moves to the same spot at once both succeed, the second one wi
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -138,14 +139,13 @@ def task_move(
     if not Task.objects.select_for_update().filter(pk=task.pk).exists():
         raise Task.DoesNotExist(f"{task.reference} was deleted.")
     changes = {}
-    if move.value is not KEEP:
-        if getattr(task, move.group) != move.value:
-            changes = task_update(
-                task=task,
-                actor=actor,
-                data={move.group: move.value},
-                expected_updated_at=expected_updated_at,
-            )
+    if move.value is not KEEP and getattr(task, move.group) != move.value:
+        changes = task_update(
+            task=task,
+            actor=actor,
+            data={move.group: move.value},
+            expected_updated_at=expected_updated_at,
+        )
     for attempt in range(ATTEMPTS):
         key = _new_key(task, move)
         if key is None or key == task.rank:
@@ -164,9 +164,12 @@ def task_move(
             continue
         changes["rank"] = (old, key)
         if len(key) > ranks.LONG_KEY:
-            organization_id = task.organization_id
             transaction.on_commit(
-                lambda: signals.board_keys_long.send(sender=Task, organization_id=organization_id)
+                partial(
+                    signals.board_keys_long.send,
+                    sender=Task,
+                    organization_id=task.organization_id,
+                )
             )
         break
     return changes
@@ -176,7 +179,8 @@ def task_move(
 def board_respace(*, organization_id: int) -> int:
     """Give short keys to the tasks whose key grew long, keeping the order: each run of tasks
     with keys past ``ranks.SHORT_KEY`` (next to each other in the order) that holds one past
-    ``ranks.LONG_KEY`` gets keys spread evenly between the short keys around it. Returns how many tasks got a new key; other rows are untouched."""
+    ``ranks.LONG_KEY`` gets keys spread evenly between the short keys around it. Returns how
+    many tasks got a new key; other rows are untouched."""
     _lock_for_moves(organization_id, exclusive=True)
     rows = (
         _keys(organization_id)

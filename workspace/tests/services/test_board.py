@@ -69,7 +69,8 @@ def test_keys_at_random_spots_keep_a_total_order():
         low = keys[at] if at >= 0 else None
         high = keys[at + 1] if at + 1 < len(keys) else None
         keys.insert(at + 1, ranks.key_between(low, high))
-        assert (low is None or low < keys[at + 1]) and (high is None or keys[at + 1] < high)
+        assert low is None or low < keys[at + 1]
+        assert high is None or keys[at + 1] < high
 
     assert keys == sorted(keys)
 
@@ -84,7 +85,7 @@ def test_keys_between_spreads_short_keys():
 
 
 def test_keys_cannot_be_made_out_of_order():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="is not before"):
         ranks.key_between("b", "a")
 
 
@@ -159,7 +160,7 @@ def test_moves_to_either_end(organization, member, board):
 
 
 def test_many_moves_to_one_spot_keep_the_order(organization, member, board):
-    project, tasks = board
+    project, _tasks = board
     with organization_scope(organization):
         extra = [
             task_create(organization=organization, actor=member, project=project, title=f"More {n}")
@@ -185,7 +186,8 @@ def test_moving_to_another_column_changes_the_field_with_its_audit_entry(
     task = reload(tasks[1])
     assert task.status == TaskStatus.IN_PROGRESS
     assert task.field_changed_at.get("status")
-    assert "status" in changes and "rank" not in changes  # an empty column: place kept
+    assert "status" in changes
+    assert "rank" not in changes
     with organization_scope(organization):
         entry = AuditLog.objects.filter(object_id=task.pk, action=AuditAction.UPDATED).get()
     assert "status" in entry.changed_fields
@@ -275,7 +277,7 @@ def test_a_move_costs_a_constant_number_of_queries(organization, member, board):
 
 
 def test_respacing_shortens_long_keys_and_keeps_the_order(organization, member, board):
-    project, tasks = board
+    project, _tasks = board
     with organization_scope(organization):
         extra = [
             task_create(organization=organization, actor=member, project=project, title=f"Deep {n}")
@@ -308,7 +310,7 @@ def test_the_respacing_job_runs_after_a_long_key_is_written(
     organization, member, board, django_capture_on_commit_callbacks
 ):
     """Jobs run at once in tests: a move that writes a long key has it re-spaced on commit."""
-    project, tasks = board
+    project, _tasks = board
     with organization_scope(organization):
         extra = [
             task_create(organization=organization, actor=member, project=project, title=f"Job {n}")
