@@ -63,11 +63,20 @@
     card.classList.add("is-moving");
     card.setAttribute("aria-busy", "true");
 
-    function done(event) {
+    // The answer's status is read before the swap (the card is still in the page then); the
+    // rest runs once htmx is done with it.
+    var status = 0;
+    var ok = false;
+    function seen(event) {
       if (event.detail.elt !== card) return;
-      document.removeEventListener("htmx:afterRequest", done);
-      var status = event.detail.xhr ? event.detail.xhr.status : 0;
-      if (event.detail.successful) {
+      document.removeEventListener("htmx:beforeSwap", seen);
+      status = event.detail.xhr ? event.detail.xhr.status : 0;
+      ok = status >= 200 && status < 300;
+    }
+
+    function finish() {
+      document.removeEventListener("htmx:beforeSwap", seen);
+      if (ok) {
         if (column !== origin.column) {
           setCount(origin.column, -1);
           setCount(column, 1);
@@ -84,20 +93,23 @@
         setCount(origin.column, -1);
         return;
       }
-      origin.list.insertBefore(card, origin.next && origin.next.parentNode === origin.list ? origin.next : null);
+      var next = origin.next && origin.next.parentNode === origin.list ? origin.next : null;
+      origin.list.insertBefore(card, next);
       if (focusSelector) {
         var again = card.querySelector(focusSelector);
         if (again) again.focus();
       }
     }
 
-    document.addEventListener("htmx:afterRequest", done);
-    window.htmx.ajax("POST", card.getAttribute("data-url") + "move/", {
-      source: card,
-      target: card,
-      swap: "outerHTML",
-      values: values,
-    });
+    document.addEventListener("htmx:beforeSwap", seen);
+    window.htmx
+      .ajax("POST", card.getAttribute("data-url") + "move/", {
+        source: card,
+        target: card,
+        swap: "outerHTML",
+        values: values,
+      })
+      .then(finish, finish);
   }
 
   function originOf(card) {
@@ -137,6 +149,8 @@
         filter: ".editor, input, [data-note]",
         preventOnFilter: false,
         ghostClass: "card-ghost",
+        forceFallback: true, // pointer events, the same for mouse, touch and pen
+        fallbackOnBody: true,
         onStart: function (event) { origin = originOf(event.item); },
         onEnd: function (event) {
           if (event.from === event.to && event.oldIndex === event.newIndex) return;

@@ -122,7 +122,9 @@ def test_filters_and_grouping_travel_to_the_columns(client_, make_tasks):
     response = client_.get(board_url(group="priority", priority="high", q="Card"))
 
     urls = [ol["hx-get"] for ol in parse(response.content).select("[data-cards]")]
-    assert all("group=priority" in url and "priority=high" in url and "q=Card" in url for url in urls)
+    assert all(
+        "group=priority" in url and "priority=high" in url and "q=Card" in url for url in urls
+    )
 
 
 def test_the_list_and_the_board_link_to_each_other(client_, project):
@@ -316,7 +318,9 @@ def test_a_move_of_a_deleted_task_is_a_404_toast(client_, organization, make_tas
         Task.objects.filter(pk=task.pk).update(deleted_at=task.created_at)
 
     response = client_.post(
-        move_url(task.number), {"group": "status", "column": "done", "version": task.version}, **HTMX
+        move_url(task.number),
+        {"group": "status", "column": "done", "version": task.version},
+        **HTMX,
     )
 
     assert response.status_code == 404
