@@ -23,7 +23,7 @@ from web.tables.tasks import CARD_TEMPLATE, row_shows
 from web.views.errors import toast_response
 from web.views.tasks import TASK_CHANGED, TaskObjectMixin
 from workspace import ranks, selectors
-from workspace.models import ROW_VALUES, Priority, Project, Task, TaskStatus
+from workspace.models import Priority, Project, Task, TaskStatus
 from workspace.services import board as board_services
 from workspace.services.tasks import StaleTaskError
 
@@ -228,6 +228,18 @@ class TaskMoveView(TaskObjectMixin, View):
 
     http_method_names = ["post"]
 
+    def get_task(self) -> Task:
+        """The task with what its card shows (its project's name, its assignee's)."""
+        if not hasattr(self, "_task"):
+            self._task = get_object_or_404(
+                selectors.task_list(organization=self.organization).select_related(
+                    "project", "assignee__user"
+                ),
+                number=self.kwargs["number"],
+            )
+            self._task.organization = self.organization
+        return self._task
+
     def post(self, request, *args, **kwargs):
         try:
             task = self.get_task()
@@ -266,9 +278,8 @@ class TaskMoveView(TaskObjectMixin, View):
             return toast_response(request, 422, " ".join(invalid.messages))
         if changes:
             self.count_write()
-        row = selectors.task_rows(organization=self.organization).filter(pk=task.pk)
-        html = board_cards(list(row.values(*ROW_VALUES)), tasks_url=self.tasks_url())
-        response = HttpResponse(html)
+        context = {"task": task, "tasks_url": self.tasks_url(), "board": True}
+        response = HttpResponse(get_template(CARD_TEMPLATE).render(context))
         response["X-Task-Version"] = task.version
         if changes:
             trigger_client_event(response, TASK_CHANGED, {"number": task.number})

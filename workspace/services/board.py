@@ -13,6 +13,7 @@ from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import OuterRef, Subquery
 
 from workspace import ranks, revisions, signals
 from workspace.models import Membership, Organization, Priority, Task, TaskStatus
@@ -71,12 +72,21 @@ def _keys(organization_id: int):
     return Task.all_objects.filter(organization=organization_id).alias(key=board_key())
 
 
-def _key_of(organization_id: int, number: int) -> str | None:
+def _neighbours(task: Task, number: int, *, lower: bool) -> tuple[str, str | None] | None:
+    """The key of task ``number`` and the next key below it (``lower``) or above it in the
+    whole organization's order, leaving ``task`` out: one query. None when it is gone."""
+    others = _keys(task.organization_id).exclude(pk=task.pk)
+    if lower:
+        nearest = others.filter(key__lt=OuterRef("k")).order_by("-key")
+    else:
+        nearest = others.filter(key__gt=OuterRef("k")).order_by("key")
+    nearest = nearest.annotate(nk=board_key()).values("nk")[:1]
     return (
-        _keys(organization_id)
+        _keys(task.organization_id)
         .filter(number=number)
         .annotate(k=board_key())
-        .values_list("k", flat=True)
+        .annotate(near=Subquery(nearest))
+        .values_list("k", "near")
         .first()
     )
 
@@ -92,54 +102,59 @@ def _top_bound(organization_id: int) -> str:
 def _new_key(task: Task, move: Move) -> str | None:
     """A key for ``task`` right below ``move.above`` or right above ``move.below``, between
     that neighbour and the next task of the whole organization's order."""
-    others = _keys(task.organization_id).exclude(pk=task.pk)
+    if move.above is None and move.below is None:
+        return None
+    found = _neighbours(task, move.above or move.below, lower=move.above is not None)
+    if found is None:
+        raise ValidationError("The card next to this spot is gone: reload the board.")
     if move.above is not None:
-        high = _key_of(task.organization_id, move.above)
-        if high is None:
-            raise ValidationError("The card next to this spot is gone: reload the board.")
-        low = (
-            others.filter(key__lt=high)
-            .order_by("-key")
-            .annotate(k=board_key())
-            .values_list("k", flat=True)
-            .first()
-        )
-        return ranks.key_between(low, high)
-    if move.below is not None:
-        low = _key_of(task.organization_id, move.below)
-        if low is None:
-            raise ValidationError("The card next to this spot is gone: reload the board.")
-        high = (
-            others.filter(key__gt=low)
-            .order_by("key")
-            .annotate(k=board_key())
-            .values_list("k", flat=True)
-            .first()
-        )
+        high, low = found
+    else:
+        low, high = found
         if high is None:
             bound = _top_bound(task.organization_id)
             high = bound if bound > low else None
-        return ranks.key_between(low, high)
-    return None
+    key = ranks.key_between(low, high)
+    if len(key) > ranks.RANK_MAX_LENGTH:  # only if the re-spacing job has not run for long
+        signals.board_keys_long.send(sender=Task, organization_id=task.organization_id)
+        raise ValidationError("This spot is crowded: the board is being tidied, try again soon.")
+    return key
 
 
-@transaction.atomic
 def task_move(
     *, task: Task, actor: Membership, move: Move, expected_updated_at: datetime | None = None
 ) -> dict[str, tuple]:
     """Move ``task`` as ``move`` says; returns the field changes (``task_update``'s), plus
     ``"rank"`` when its place changed. ``StaleTaskError`` when someone else changed the grouped
     field since ``expected_updated_at``; ValidationError for a refused value or a neighbour
-    that is gone."""
+    that is gone; ``Task.DoesNotExist`` when the task was deleted meanwhile. All or nothing; a
+    move to another column that keeps its place is exactly a ``task_update``."""
     if actor.organization_id != task.organization_id:
         raise PermissionDenied("Only members of the organization can move its tasks.")
     if move.group not in GROUPS:
         raise ValidationError("Group the board by status, assignee or priority.")
+    changing = move.value is not KEEP and getattr(task, move.group) != move.value
+    placing = move.above is not None or move.below is not None
+    if not placing:
+        if not changing:
+            return {}
+        return task_update(
+            task=task,
+            actor=actor,
+            data={move.group: move.value},
+            expected_updated_at=expected_updated_at,
+        )
+    with transaction.atomic():
+        return _place(task, actor, move, changing, expected_updated_at)
+
+
+def _place(task, actor, move, changing, expected_updated_at) -> dict[str, tuple]:
     _lock_for_moves(task.organization_id, exclusive=False)
-    if not Task.objects.select_for_update().filter(pk=task.pk).exists():
+    if not changing and not Task.objects.select_for_update().filter(pk=task.pk).exists():
         raise Task.DoesNotExist(f"{task.reference} was deleted.")
+    key = _new_key(task, move)  # before anything is written
     changes = {}
-    if move.value is not KEEP and getattr(task, move.group) != move.value:
+    if changing:  # task_update locks the row (and refuses a stale change)
         changes = task_update(
             task=task,
             actor=actor,
@@ -147,12 +162,11 @@ def task_move(
             expected_updated_at=expected_updated_at,
         )
     for attempt in range(ATTEMPTS):
-        key = _new_key(task, move)
         if key is None or key == task.rank:
             break
+        old = task.rank
         try:
             with transaction.atomic():  # a savepoint: a key taken meanwhile is picked again
-                old = task.rank
                 task.rank = key
                 task.save(update_fields=["rank", "updated_at"])
         except IntegrityError:
@@ -161,6 +175,7 @@ def task_move(
                 raise ValidationError(
                     "Too many people are moving cards here at once: try again."
                 ) from None
+            key = _new_key(task, move)
             continue
         changes["rank"] = (old, key)
         if len(key) > ranks.LONG_KEY:
