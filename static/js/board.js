@@ -240,6 +240,20 @@
     moveCard(card, KEYS[event.key], null, selector);
   });
 
+  // A card's grouped field changed in its own editor (the status menu on a status board):
+  // the columns load again, so the card shows where it now belongs.
+  // (Read before the swap: the editor leaves the page with it.)
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var form = event.detail.elt;
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    if (status !== 200 || !form || !form.matches || !form.matches("form[data-editor]")) return;
+    var board = form.closest("[data-board]");
+    if (!board || form.getAttribute("data-editor") !== board.getAttribute("data-group")) return;
+    Array.prototype.forEach.call(board.querySelectorAll("[data-cards]"), function (list) {
+      window.htmx.trigger(list, "board-refresh");
+    });
+  });
+
   function start() {
     bind(document);
     if (window.htmx) window.htmx.onLoad(function (root) { bind(root.parentNode || root); });

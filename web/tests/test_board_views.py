@@ -94,7 +94,7 @@ def test_the_board_shows_one_column_per_status_done_and_cancelled_folded(client_
     # Each column loads its own cards: the page holds none.
     assert numbers(response) == []
     lists = page.select("[data-cards]")
-    assert all("column=" in ol["hx-get"] and ol["hx-trigger"] == "load" for ol in lists)
+    assert all("column=" in ol["hx-get"] and ol["hx-trigger"] == "load, board-refresh" for ol in lists)
     assert one(response.content, 'nav[aria-label="Acme"] a[aria-current="page"]').text == "Board"
 
 
