@@ -25,6 +25,7 @@ from workspace.models import (
     Membership,
     Organization,
     Project,
+    ProjectView,
     Role,
     Task,
     TaskStatus,
@@ -621,3 +622,12 @@ def board_column_count(*, organization: Organization, tasks: QuerySet[Task]) -> 
         "board-count:" + hashlib.blake2b(repr((sql, params)).encode(), digest_size=16).hexdigest()
     )
     return revisions.cached(organization.pk, revisions.TASKS, name, capped.count)
+
+
+def project_layout(*, project: Project, membership: Membership) -> str | None:
+    """How the member last looked at the project's tasks ("list", "board"), if ever."""
+    return (
+        ProjectView.objects.filter(project=project, membership=membership)
+        .values_list("layout", flat=True)
+        .first()
+    )

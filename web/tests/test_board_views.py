@@ -94,7 +94,8 @@ def test_the_board_shows_one_column_per_status_done_and_cancelled_folded(client_
     # Each column loads its own cards: the page holds none.
     assert numbers(response) == []
     lists = page.select("[data-cards]")
-    assert all("column=" in ol["hx-get"] and ol["hx-trigger"] == "load, board-refresh" for ol in lists)
+    assert all("column=" in ol["hx-get"] for ol in lists)
+    assert {ol["hx-trigger"] for ol in lists} == {"load, board-refresh"}
     assert one(response.content, 'nav[aria-label="Acme"] a[aria-current="page"]').text == "Board"
 
 
@@ -367,3 +368,47 @@ def test_a_move_past_the_write_limit_is_refused(client_, settings, make_tasks):
     assert refused.status_code == 429
     assert refused["HX-Retarget"] == "#toasts"
     assert reload(second).status == TaskStatus.TODO
+
+
+# --- the chosen view ---------------------------------------------------------------------------
+
+
+def project_page(**query):
+    url = reverse("web:project-detail", kwargs={"org_slug": "acme", "project_slug": "apollo"})
+    return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+
+
+def test_a_project_opens_as_the_member_last_looked_at_it(login, member, admin, project):
+    client_ = login(member)
+    assert client_.get(project_page()).status_code == 200  # a list at first
+
+    board = client_.get(
+        reverse("web:project-board", kwargs={"org_slug": "acme", "project_slug": "apollo"})
+    )
+    again = client_.get(project_page(priority="high"))
+    others = login(admin).get(project_page())
+    client_ = login(member)
+
+    assert board.status_code == 200
+    assert again.status_code == 302
+    assert again["Location"] == "/o/acme/p/apollo/board/?priority=high"
+    assert others.status_code == 200  # remembered per member
+
+    switch = parse(client_.get(again["Location"]).content)
+    list_link = switch.select_one('nav[aria-label="View"] a:not([aria-current])')["href"]
+    assert list_link == "/o/acme/p/apollo/?priority=high&view=list"
+    assert client_.get(list_link).status_code == 200
+    assert client_.get(project_page()).status_code == 200  # the list again
+
+
+def test_choosing_a_view_of_another_organization_s_project_is_refused(member):
+    from django.core.exceptions import PermissionDenied
+
+    from workspace.services.board import project_layout_remember
+    from workspace.tests.factories import OrganizationFactory
+
+    other = OrganizationFactory()
+    with organization_scope(other):
+        foreign = ProjectFactory(organization=other)
+    with pytest.raises(PermissionDenied):
+        project_layout_remember(project=foreign, actor=member, layout="board")

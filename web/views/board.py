@@ -23,7 +23,7 @@ from web.tables.tasks import CARD_TEMPLATE, row_shows
 from web.views.errors import toast_response
 from web.views.tasks import TASK_CHANGED, TaskObjectMixin
 from workspace import ranks, selectors
-from workspace.models import Priority, Project, Task, TaskStatus
+from workspace.models import Priority, Project, Task, TaskLayout, TaskStatus
 from workspace.services import board as board_services
 from workspace.services.tasks import StaleTaskError
 
@@ -137,6 +137,15 @@ class BoardView(BoardMixin, TemplateView):
 
     template_name = "web/board.html"
 
+    def get(self, request, *args, **kwargs):
+        project = self.get_project()
+        if project is not None and not wants_fragment(request):
+            # The project opens as a board for this member from now on.
+            board_services.project_layout_remember(
+                project=project, actor=self.membership, layout=TaskLayout.BOARD
+            )
+        return super().get(request, *args, **kwargs)
+
     def get_template_names(self):
         if wants_fragment(self.request):
             return [f"{self.template_name}#board"]
@@ -169,7 +178,7 @@ class BoardView(BoardMixin, TemplateView):
             columns=columns,
             board_url=self.request.path,
             list_url=self.board_url("board"),
-            list_view_url=list_url + (f"?{filters}" if filters else ""),
+            list_view_url=list_url + _query(filters, "view=list" if project else ""),
             move_group=group,
             tasks_url=self.tasks_url(),
             filters=filters,
@@ -288,6 +297,11 @@ class TaskMoveView(TaskObjectMixin, View):
                 response, "announce", {"message": f"Moved {task.reference} to {where}."}
             )
         return response
+
+
+def _query(*parts: str) -> str:
+    joined = "&".join(part for part in parts if part)
+    return f"?{joined}" if joined else ""
 
 
 def _number(raw: str | None) -> int | None:

@@ -15,7 +15,7 @@ from .organizations import (
     Plan,
     Role,
 )
-from .projects import CustomField, FieldType, Project, ProjectStatus
+from .projects import CustomField, FieldType, Project, ProjectStatus, ProjectView, TaskLayout
 from .tasks import (
     OPEN_STATUSES,
     ROW_VALUES,
@@ -56,10 +56,12 @@ __all__ = [
     "Priority",
     "Project",
     "ProjectStatus",
+    "ProjectView",
     "ReminderRun",
     "Role",
     "SoftDeleteModel",
     "Task",
+    "TaskLayout",
     "TaskStatus",
     "TenantModel",
     "TimeStampedModel",

@@ -16,7 +16,16 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import OuterRef, Subquery
 
 from workspace import ranks, revisions, signals
-from workspace.models import Membership, Organization, Priority, Task, TaskStatus
+from workspace.models import (
+    Membership,
+    Organization,
+    Priority,
+    Project,
+    ProjectView,
+    Task,
+    TaskLayout,
+    TaskStatus,
+)
 from workspace.models.tasks import board_key
 from workspace.services.tasks import task_update
 
@@ -231,3 +240,24 @@ def board_respace(*, organization_id: int) -> int:
     Task.all_objects.bulk_update(updates, ["rank"], batch_size=1000)
     transaction.on_commit(lambda: revisions.changed(organization_id, revisions.TASKS))
     return len(updates)
+
+
+def project_layout_remember(*, project: Project, actor: Membership, layout: str) -> None:
+    """Open ``project`` as ``layout`` (list or board) for ``actor`` from now on (one query)."""
+    if project.organization_id != actor.organization_id:
+        raise PermissionDenied("Only members of the organization can choose how it shows.")
+    if layout not in TaskLayout.values:
+        raise ValidationError("Show tasks as a list or a board.")
+    ProjectView.objects.bulk_create(
+        [
+            ProjectView(
+                organization_id=project.organization_id,
+                project=project,
+                membership=actor,
+                layout=layout,
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["membership", "project"],
+        update_fields=["layout", "updated_at"],
+    )
