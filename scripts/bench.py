@@ -51,6 +51,12 @@ EDIT_TASK = 2
 # previous edit returned; they start at EDIT_VERSION (set by PREPARE).
 EDIT_POOL = (1001, 400)
 EDIT_VERSION = "1764547200000000"  # 2025-12-01 00:00 UTC, as a version token
+# Board moves go round these tasks (as edits do), toggling their status; BOARD_PROJECT is the
+# project the project board shows (PREPARE names the organization's first project so).
+MOVE_POOL = (3001, 400)
+BOARD_PROJECT = "bench-board"
+# A "load more" page deep in the To do column: the cards after this key (see workspace.ranks).
+BOARD_CURSOR = "n0000050000V"
 CONNECTIONS = 4
 INBOX_ITEMS = 1000
 # Targets that hold for every scenario; each scenario adds its own (see SCENARIOS). Throughput is
@@ -122,6 +128,42 @@ SCENARIOS = [
         },
         targets={"min_ratio": 0.7},
     ),
+    # The board: the frame (columns load themselves), one column's first page and a deep "load
+    # more" page, and a move (each a status change from the version the previous one returned).
+    Scenario("board", "GET", f"/o/{ORG}/board/", targets={"min_ratio": 0.4, "max_bytes": 80_000}),
+    Scenario(
+        "project_board",
+        "GET",
+        f"/o/{ORG}/p/{BOARD_PROJECT}/board/",
+        targets={"min_ratio": 0.4, "max_bytes": 80_000},
+    ),
+    Scenario(
+        "board_column",
+        "GET",
+        f"/o/{ORG}/board/column/?group=status&column=todo",
+        {"BENCH_HTMX": "1"},
+        targets={"min_ratio": 0.6},
+    ),
+    Scenario(
+        "board_column_more",
+        "GET",
+        f"/o/{ORG}/board/column/?group=status&column=todo&cursor={BOARD_CURSOR}",
+        {"BENCH_HTMX": "1"},
+        targets={"min_ratio": 0.6},
+    ),
+    Scenario(
+        "board_move",
+        "POST",
+        f"/o/{ORG}/tasks/{{n}}/move/",
+        {
+            "BENCH_HTMX": "1",
+            "BENCH_POOL": f"{MOVE_POOL[0]}:{MOVE_POOL[1]}",
+            "BENCH_VERSION": EDIT_VERSION,
+            "BENCH_TOGGLE": "column=todo,in_progress",
+            "BENCH_BODY": "group=status",
+        },
+        targets={"min_ratio": 0.6},
+    ),
 ]
 
 
@@ -188,15 +230,21 @@ with organization_scope(organization):
     seed_inbox(organization=organization, membership=member, items={INBOX_ITEMS})
     from datetime import UTC, datetime
     from workspace.models import version_from_token
-    first, size = {EDIT_POOL}
-    # The pool, the warm-up's pool after it and the task before it (the query count's edit) are
-    # live to-dos at a known version.
-    Task.all_objects.filter(number__gte=first - 1, number__lt=first + 2 * size).update(
-        status="todo",
-        deleted_at=None,
-        updated_at=version_from_token("{EDIT_VERSION}"),
-        field_changed_at={{}},
-    )
+    for first, size in ({EDIT_POOL}, {MOVE_POOL}):
+        # The pool, the warm-up's pool after it and the task before it (the query count's edit)
+        # are live to-dos at a known version.
+        Task.all_objects.filter(number__gte=first - 1, number__lt=first + 2 * size).update(
+            status="todo",
+            deleted_at=None,
+            updated_at=version_from_token("{EDIT_VERSION}"),
+            field_changed_at={{}},
+        )
+    from workspace import revisions
+    from workspace.models import Project
+    if not Project.objects.filter(slug="{BOARD_PROJECT}").exists():
+        first_project = Project.objects.order_by("pk").first()
+        Project.objects.filter(pk=first_project.pk).update(slug="{BOARD_PROJECT}")
+    revisions.changed(organization.pk, revisions.TASKS, revisions.DIRECTORY)
     print(Comment.objects.filter(task=task).count())
 """
 
@@ -224,7 +272,9 @@ for scenario in scenarios:
             number = int(extra["BENCH_POOL"].split(":")[0]) - 1  # just before the pool
             with organization_scope(organization):
                 version = Task.all_objects.get(number=number).version
-            data = {"context": "row", "status": "in_progress", "version": version}
+            field, values = extra["BENCH_TOGGLE"].split("=")
+            data = dict(pair.split("=") for pair in extra["BENCH_BODY"].split("&"))
+            data.update({field: values.split(",")[1], "version": version})
             response = client.post(path.replace("{n}", str(number)), data, **headers)
     counts[name] = {"queries": len(queries), "status": response.status_code}
 print(json.dumps(counts))

@@ -5,6 +5,7 @@ from datetime import datetime
 from django.dispatch import receiver
 
 from tasks.billing import sync_billing_status
+from tasks.board import respace_board_keys
 from tasks.exports import build_organization_export
 from tasks.imports import run_task_import
 from tasks.notifications import deliver_notification
@@ -39,3 +40,8 @@ def queue_export(sender, organization_id, export_id, **kwargs):
 @receiver(signals.task_import_queued, dispatch_uid="jobs.task_import_queued")
 def queue_task_import(sender, organization_id, task_import_id, actor_id, **kwargs):
     enqueue_safely(run_task_import, organization_id, task_import_id, actor_id)
+
+
+@receiver(signals.board_keys_long, dispatch_uid="jobs.board_keys_long")
+def queue_board_respace(sender, organization_id, **kwargs):
+    enqueue_safely(respace_board_keys, organization_id)

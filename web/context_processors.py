@@ -8,6 +8,7 @@ ORGANIZATION_NAV = (
     ("org-home", "Dashboard", False),
     ("inbox", "Inbox", False),
     ("task-list", "All tasks", False),
+    ("board", "Board", False),
     ("task-list-mine", "My tasks", False),
     ("task-list-overdue", "Overdue", False),
     ("project-list", "Projects", False),

@@ -1,5 +1,6 @@
 """Reads that cross relations. Views call these instead of composing queries themselves."""
 
+import hashlib
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib.contenttypes.models import ContentType
@@ -24,6 +25,7 @@ from workspace.models import (
     Membership,
     Organization,
     Project,
+    ProjectView,
     Role,
     Task,
     TaskStatus,
@@ -590,4 +592,42 @@ def viewer_unread(*, membership: Membership) -> Exists:
     """An annotation for task querysets: the member has an unread inbox item about the task."""
     return Exists(
         InboxItem.objects.filter(task=OuterRef("pk"), recipient=membership, read_at__isnull=True)
+    )
+
+
+BOARD_PAGE_SIZE = 25
+BOARD_COUNT_CAP = 1000
+
+
+def board_column(*, tasks: QuerySet[Task], cursor: str | None = None, size: int = BOARD_PAGE_SIZE):
+    """One page of a board column: ``tasks`` (already filtered to the column) in the manual
+    order, the ``size`` after ``cursor`` (the last key of the previous page), as row values
+    plus their ``board_key``. Returns ``(rows, next_cursor)``; ``next_cursor`` is None on the
+    last page. One query, reading the column's index in order."""
+    ordered = tasks.board_order()
+    if cursor:
+        ordered = ordered.filter(board_key__lt=cursor)
+    rows = list(ordered.values(*ROW_VALUES, "board_key")[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, (rows[-1]["board_key"] if more else None)
+
+
+def board_column_count(*, organization: Organization, tasks: QuerySet[Task]) -> int:
+    """How many tasks a column holds, counted up to ``BOARD_COUNT_CAP + 1`` ("1,000+"), kept
+    under the organization's task revision."""
+    capped = tasks.order_by()[: BOARD_COUNT_CAP + 1]
+    sql, params = capped.query.sql_with_params()
+    name = (
+        "board-count:" + hashlib.blake2b(repr((sql, params)).encode(), digest_size=16).hexdigest()
+    )
+    return revisions.cached(organization.pk, revisions.TASKS, name, capped.count)
+
+
+def project_layout(*, project: Project, membership: Membership) -> str | None:
+    """How the member last looked at the project's tasks ("list", "board"), if ever."""
+    return (
+        ProjectView.objects.filter(project=project, membership=membership)
+        .values_list("layout", flat=True)
+        .first()
     )

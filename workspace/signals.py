@@ -21,3 +21,5 @@ export_requested = Signal()
 task_import_queued = Signal()
 # kwargs: organization_id — Stripe reported a change to the organization's subscription.
 billing_changed = Signal()
+# kwargs: organization_id — a board move wrote a long key (a job re-spaces the order).
+board_keys_long = Signal()

@@ -127,6 +127,15 @@ TENANT_ROUTES: dict[str, Route] = {
         lambda o: {"number": o.task.number, "field": "status"},
         post_data=lambda o: {"status": "done"},
     ),
+    "web:task-move": Route(
+        lambda o: {"number": o.task.number},
+        post_data=lambda o: {"group": "status", "column": "done", "version": o.task.version},
+    ),
+    # The board
+    "web:board": Route(no_kwargs),
+    "web:board-column": Route(no_kwargs),
+    "web:project-board": Route(lambda o: {"project_slug": o.project.slug}),
+    "web:project-board-column": Route(lambda o: {"project_slug": o.project.slug}),
     "web:comment-create": Route(
         lambda o: {"number": o.task.number}, post_data=lambda o: {"body": "Intruder comment"}
     ),

@@ -91,6 +91,34 @@ def _scenarios(first):
             {"assignee": "me", "priority": ["medium", "high"], "period": "26"},
             HTMX,
         ),
+        "board": ("get", reverse("web:board", kwargs={"org_slug": "acme"}), {}, {}),
+        "project_board_by_assignee": (
+            "get",
+            reverse(
+                "web:project-board",
+                kwargs={"org_slug": "acme", "project_slug": first.project.slug},
+            ),
+            {"group": "assignee", "q": "report"},
+            {},
+        ),
+        "board_column": (
+            "get",
+            reverse("web:board-column", kwargs={"org_slug": "acme"}),
+            {"group": "status", "column": "todo"},
+            HTMX,
+        ),
+        "board_column_more": (
+            "get",
+            reverse("web:board-column", kwargs={"org_slug": "acme"}),
+            {"group": "status", "column": "todo", "cursor": "n0000000040V"},
+            HTMX,
+        ),
+        "board_move": (
+            "post",
+            reverse("web:task-move", kwargs={"org_slug": "acme", "number": first.number}),
+            {"group": "status", "column": "in_progress"},
+            HTMX,
+        ),
         "inline_status_change": (
             "post",
             reverse(
@@ -108,9 +136,10 @@ def _counts(client, first) -> dict[str, int]:
     for name, (method, url, data, headers) in _scenarios(first).items():
         if method == "post":  # toggle back and forth: every POST writes a change
             first.refresh_from_db()
+            field = "column" if "column" in data else "status"
             data = {
                 **data,
-                "status": "todo" if first.status != "todo" else "in_progress",
+                field: "todo" if first.status != "todo" else "in_progress",
                 "version": first.version,
             }
         # Every read kept under the organization's revisions is read again: the worst case.

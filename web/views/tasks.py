@@ -24,7 +24,8 @@ from web.tables.tasks import DEFAULT_PAGE_SIZE, PAGE_SIZES, TaskTable
 from web.templatetags.tandem import UNDO_PREFIX
 from web.views.task_export import TaskExportMixin
 from workspace import broker, permissions, selectors
-from workspace.models import Priority, Project, Task, TaskStatus
+from workspace.models import Priority, Project, Task, TaskLayout, TaskStatus
+from workspace.services import board
 from workspace.services import tasks as services
 from workspace.services.inbox import inbox_mark_task_read
 
@@ -125,6 +126,27 @@ class ProjectTaskListView(TaskListView):
     """``/o/<org>/p/<project>/``: one project's tasks, with the project's header."""
 
     template_name = "web/project_detail.html"
+
+    def get(self, request, *args, **kwargs):
+        """The project opens as the member last looked at it: ``?view=list`` (the List/Board
+        switch) chooses the list, and a member who chose the board is sent there."""
+        if not wants_fragment(request):
+            project = self.get_project()
+            if request.GET.get("view") == TaskLayout.LIST:
+                board.project_layout_remember(
+                    project=project, actor=self.membership, layout=TaskLayout.LIST
+                )
+            elif (
+                selectors.project_layout(project=project, membership=self.membership)
+                == TaskLayout.BOARD
+            ):
+                url = reverse(
+                    "web:project-board",
+                    kwargs={"org_slug": self.organization.slug, "project_slug": project.slug},
+                )
+                query = request.GET.urlencode()
+                return redirect(f"{url}?{query}" if query else url)
+        return super().get(request, *args, **kwargs)
 
     def get_project(self) -> Project:
         if not hasattr(self, "_project"):

@@ -15,7 +15,7 @@ from .organizations import (
     Plan,
     Role,
 )
-from .projects import CustomField, FieldType, Project, ProjectStatus
+from .projects import CustomField, FieldType, Project, ProjectStatus, ProjectView, TaskLayout
 from .task_imports import ImportStatus, TaskImport, TaskSource
 from .tasks import (
     OPEN_STATUSES,
@@ -58,12 +58,14 @@ __all__ = [
     "Priority",
     "Project",
     "ProjectStatus",
+    "ProjectView",
     "ReminderRun",
     "Role",
     "SoftDeleteModel",
     "Task",
     "TaskImport",
     "TaskSource",
+    "TaskLayout",
     "TaskStatus",
     "TenantModel",
     "TimeStampedModel",

@@ -126,3 +126,29 @@ class CustomField(TenantModel, TimeStampedModel):
                 raise ValidationError({"options": "A choice field needs at least one option."})
         elif self.options:
             raise ValidationError({"options": "Only choice fields have options."})
+
+
+class TaskLayout(models.TextChoices):
+    LIST = "list", "List"
+    BOARD = "board", "Board"
+
+
+class ProjectView(TenantModel):
+    """How a member last looked at a project's tasks (as a list or a board): the project opens
+    that way for them next time."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    membership = models.ForeignKey(
+        "workspace.Membership", on_delete=models.CASCADE, related_name="+"
+    )
+    layout = models.CharField(max_length=8, choices=TaskLayout.choices)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = tenant_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership", "project"], name="project_view_unique_member"
+            ),
+        ]

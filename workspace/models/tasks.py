@@ -3,12 +3,12 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Upper
+from django.db.models import F, Func, Q
+from django.db.models.functions import Coalesce, Collate, Upper
 from django.urls import reverse
 from django.utils import timezone
 
-from workspace import markdown
+from workspace import markdown, ranks
 
 from .base import SoftDeleteModel, TenantModel, TimeStampedModel, VersionField, tenant_manager
 
@@ -105,6 +105,22 @@ ROW_VALUES = (
 )
 
 
+class UnplacedKey(Func):
+    """``ranks.unplaced_key(number)`` in SQL (immutable, so it can be indexed)."""
+
+    template = (
+        f"('{ranks.UNPLACED_PREFIX}' || lpad((%(expressions)s)::text, {ranks.NUMBER_WIDTH}, '0')"
+        f" || '{ranks.UNPLACED_SUFFIX}')"
+    )
+    output_field = models.CharField()
+
+
+def board_key():
+    """The key a task sorts by on the board (manual order, highest first): its rank once it
+    was placed, else the key of its number (new tasks on top). Compared byte by byte."""
+    return Collate(Coalesce(F("rank"), UnplacedKey(F("number"))), "C")
+
+
 class TaskQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
@@ -125,6 +141,11 @@ class TaskQuerySet(models.QuerySet):
         the description and custom fields it never shows (decoding them is most of the cost of
         fetching a page)."""
         return self.for_list().only(*ROW_FIELDS)
+
+    def board_order(self):
+        """In the board's manual order (``board_key``, highest first); each row carries its key
+        (``board_key``), the cursor of the next page."""
+        return self.annotate(board_key=board_key()).order_by(F("board_key").desc())
 
 
 class Task(TenantModel, TimeStampedModel, SoftDeleteModel):
@@ -159,6 +180,11 @@ class Task(TenantModel, TimeStampedModel, SoftDeleteModel):
     # The version at which each editable field last changed ({"status": "<ISO time>", ...}): an
     # edit made from an older version conflicts only on a field changed since (see task_update).
     field_changed_at = models.JSONField(default=dict, blank=True, editable=False)
+    # Where the task was placed in the board's manual order (workspace.ranks); None until it is
+    # first moved (it then sorts by its number: see ``board_key``).
+    rank = models.CharField(
+        max_length=ranks.RANK_MAX_LENGTH, null=True, blank=True, editable=False, db_collation="C"
+    )
 
     objects = tenant_manager(TaskQuerySet, include_deleted=False)
     all_objects = tenant_manager(TaskQuerySet)
@@ -167,6 +193,8 @@ class Task(TenantModel, TimeStampedModel, SoftDeleteModel):
         ordering = ["-number"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "number"], name="task_unique_number"),
+            # Two moves to the same spot never share a key: the second one picks another.
+            models.UniqueConstraint(fields=["organization", "rank"], name="task_unique_rank"),
         ]
         # Every list query filters by organization and hides deleted rows: indexes lead with
         # the organization and only cover live rows.
@@ -234,6 +262,38 @@ class Task(TenantModel, TimeStampedModel, SoftDeleteModel):
             models.Index(
                 fields=["organization", "-updated_at"],
                 name="task_org_updated",
+                condition=Q(deleted_at__isnull=True),
+            ),
+            # The board: a move finds its neighbours in the whole organization's order (deleted
+            # tasks keep their keys); each column reads its cards in order.
+            models.Index(F("organization"), board_key(), name="task_org_board"),
+            models.Index(
+                F("organization"),
+                F("status"),
+                board_key(),
+                name="task_org_status_board",
+                condition=Q(deleted_at__isnull=True),
+            ),
+            models.Index(
+                F("organization"),
+                F("project"),
+                F("status"),
+                board_key(),
+                name="task_org_project_board",
+                condition=Q(deleted_at__isnull=True),
+            ),
+            models.Index(
+                F("organization"),
+                F("assignee"),
+                board_key(),
+                name="task_org_assignee_board",
+                condition=Q(deleted_at__isnull=True),
+            ),
+            models.Index(
+                F("organization"),
+                F("priority"),
+                board_key(),
+                name="task_org_priority_board",
                 condition=Q(deleted_at__isnull=True),
             ),
             # Insights: the oldest work in progress, and finished tasks by completion time.
