@@ -13,6 +13,7 @@ ORGANIZATION_NAV = (
     ("project-list", "Projects", False),
     ("insights", "Insights", False),
     ("member-list", "Members", False),
+    ("label-list", "Labels", True),
     ("activity", "Activity", True),
     ("trash", "Trash", True),
     ("org-settings", "Settings", True),

@@ -13,19 +13,21 @@ from workspace import revisions
 from workspace.models import (
     OPEN_STATUSES,
     ORGANIZATION_RESTORE_WINDOW,
-    ROW_VALUES,
     SIGN_IN_ACTIONS,
     AuditAction,
     AuditLog,
+    ChecklistItem,
     Comment,
     EventKind,
     InboxItem,
     Invitation,
+    Label,
     Membership,
     Organization,
     Project,
     Role,
     Task,
+    TaskLabel,
     TaskStatus,
     Watch,
 )
@@ -201,6 +203,38 @@ def project_names(*, organization: Organization) -> list[tuple[int, str]]:
     return revisions.cached(organization.pk, revisions.DIRECTORY, "project_names", read)
 
 
+def label_choices(*, organization: Organization) -> list[tuple[int, str, str]]:
+    """``(label id, name, colour)`` of every label, by name: filter choices and editors. Kept
+    under the organization's directory revision."""
+
+    def read():
+        return list(
+            Label.objects.filter(organization=organization)
+            .order_by(Lower("name"), "pk")
+            .values_list("pk", "name", "colour")
+        )
+
+    return revisions.cached(organization.pk, revisions.DIRECTORY, "label_choices", read)
+
+
+def label_list(*, organization: Organization) -> QuerySet[Label]:
+    """The labels page: each label with how many live tasks carry it."""
+    live = TaskLabel.objects.filter(label=OuterRef("pk"), task__deleted_at__isnull=True)
+    return (
+        Label.objects.filter(organization=organization)
+        .annotate(
+            task_count=Subquery(
+                live.order_by().values("label").annotate(n=Count("pk")).values("n")[:1]
+            )
+        )
+        .order_by(Lower("name"), "pk")
+    )
+
+
+def checklist(*, task: Task) -> list[ChecklistItem]:
+    return list(ChecklistItem.objects.filter(task=task).select_related("assignee__user"))
+
+
 def project_list(*, organization: Organization) -> QuerySet[Project]:
     return (
         Project.objects.filter(organization=organization)
@@ -259,7 +293,7 @@ def dashboard(*, membership: Membership, limit: int = 8) -> dict:
     mine = tasks.open().filter(assignee=membership)
 
     def rows(queryset) -> list[dict]:
-        return list(queryset.values(*ROW_VALUES)[:limit])
+        return list(queryset.row_values()[:limit])
 
     def count(name, queryset) -> int:
         return revisions.cached(

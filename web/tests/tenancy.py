@@ -35,6 +35,8 @@ class TenantObjects:
         return download_token(self.export)
 
     inbox_item: object
+    label: object = None
+    checklist_item: object = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,30 @@ TENANT_ROUTES: dict[str, Route] = {
         post_data=lambda o: {"body": "Hijacked"},
     ),
     "web:comment-delete": Route(lambda o: {"number": o.task.number, "pk": o.comment.pk}),
+    # Labels and checklists
+    "web:label-list": Route(no_kwargs, Role.ADMIN, lambda o: {"name": "Intruder", "colour": "red"}),
+    "web:label-edit": Route(
+        lambda o: {"pk": o.label.pk},
+        Role.ADMIN,
+        lambda o: {"edit-name": "Hijacked", "edit-colour": "red"},
+    ),
+    "web:label-delete": Route(lambda o: {"pk": o.label.pk}, Role.ADMIN),
+    "web:task-labels": Route(
+        lambda o: {"number": o.task.number},
+        post_data=lambda o: {"labels": [o.label.pk], "version": o.task.version},
+    ),
+    "web:checklist-add": Route(
+        lambda o: {"number": o.task.number}, post_data=lambda o: {"text": "Intruder item"}
+    ),
+    "web:checklist-tick": Route(
+        lambda o: {"number": o.task.number, "pk": o.checklist_item.pk},
+        post_data=lambda o: {"done": "1"},
+    ),
+    "web:checklist-move": Route(
+        lambda o: {"number": o.task.number, "pk": o.checklist_item.pk},
+        post_data=lambda o: {"direction": "up"},
+    ),
+    "web:checklist-delete": Route(lambda o: {"number": o.task.number, "pk": o.checklist_item.pk}),
     # Insights
     "web:insights": Route(no_kwargs),
     "web:insights-csv": Route(lambda o: {"chart": "workload"}, names_objects=False),

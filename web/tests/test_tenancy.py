@@ -11,10 +11,12 @@ from django.utils import timezone
 from workspace.models import ExportStatus, OrganizationExport, Role
 from workspace.tenancy import organization_scope
 from workspace.tests.factories import (
+    ChecklistItemFactory,
     CommentFactory,
     CustomFieldFactory,
     InboxItemFactory,
     InvitationFactory,
+    LabelFactory,
     MembershipFactory,
     OrganizationFactory,
     ProjectFactory,
@@ -55,6 +57,9 @@ def build_tenant(slug: str, tasks: int) -> TenantObjects:
             expires_at=timezone.now() + timedelta(hours=1),
         )
         inbox_item = InboxItemFactory(recipient=owner, task=task)
+        label = LabelFactory(organization=organization, name=f"{slug}-label")
+        checklist_item = ChecklistItemFactory(task=task, position=0)
+        ChecklistItemFactory(task=task, position=1)  # something to move past
     return TenantObjects(
         organization=organization,
         owner=owner,
@@ -67,6 +72,8 @@ def build_tenant(slug: str, tasks: int) -> TenantObjects:
         deleted_task=deleted_task,
         export=export,
         inbox_item=inbox_item,
+        label=label,
+        checklist_item=checklist_item,
     )
 
 

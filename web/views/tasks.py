@@ -24,6 +24,7 @@ from web.tables.tasks import DEFAULT_PAGE_SIZE, PAGE_SIZES, TaskTable
 from web.templatetags.tandem import UNDO_PREFIX
 from workspace import permissions, selectors
 from workspace.models import Priority, Project, Task, TaskStatus
+from workspace.models.tasks import row_expressions
 from workspace.services import tasks as services
 from workspace.services.inbox import inbox_mark_task_read
 
@@ -44,10 +45,14 @@ class TaskObjectMixin(OrganizationMixin, WriteLimitMixin):
             self._task = get_object_or_404(
                 selectors.task_list(organization=self.organization)
                 .select_related("created_by")
-                .annotate(viewer_unread=selectors.viewer_unread(membership=self.membership)),
+                .annotate(
+                    viewer_unread=selectors.viewer_unread(membership=self.membership),
+                    **row_expressions(),  # its labels, in the same query
+                ),
                 number=self.kwargs["number"],
             )
             self._task.organization = self.organization  # the same row: no second query
+            self._task.chips = [c.split(":", 1)[::-1] for c in self._task.label_chips]
         return self._task
 
     def members(self):
@@ -90,6 +95,7 @@ class TaskListView(TaskObjectMixin, SingleTableMixin, FilterView):
             request=self.request,
             members=self.member_names(),
             project_names=selectors.project_names(organization=self.organization),
+            labels=selectors.label_choices(organization=self.organization),
         )
         return kwargs
 
@@ -258,6 +264,10 @@ class TaskDetailView(TaskObjectMixin, TemplateView):
         kwargs.setdefault("custom_values", custom_values_for_display(task))
         kwargs.setdefault("can_delete", permissions.can_delete_task(self.membership, task))
         kwargs.setdefault("history", selectors.task_history(task=task))
+        kwargs.setdefault(
+            "checklist", selectors.checklist(task=task) if task.checklist_total else []
+        )
+        kwargs.setdefault("checklist_members", members)
         return super().get_context_data(**kwargs)
 
     def get_template_names(self):
@@ -284,6 +294,7 @@ FIELD_LABELS = {
     "priority": "Priority",
     "due_date": "Due date",
     "assignee": "Assignee",
+    "labels": "Labels",
 }
 CONTEXTS = ("row", "card", "detail")
 # A status change can turn the due date overdue (or not): its cell is redrawn too.

@@ -4,6 +4,15 @@ from .comments import Comment
 from .exports import ExportStatus, OrganizationExport
 from .inbox import EVENT_TOPICS, RECENT_EVENTS_MAX, EventKind, InboxItem, ReminderRun, Watch
 from .insights import InsightCell, InsightKind, InsightTaskState
+from .labels import (
+    CHECKLIST_MAX_ITEMS,
+    CHECKLIST_TEXT_MAX,
+    LABEL_NAME_MAX,
+    ChecklistItem,
+    Label,
+    LabelColour,
+    TaskLabel,
+)
 from .notifications import Notification, NotificationKind
 from .organizations import (
     INVITATION_TTL,
@@ -27,8 +36,11 @@ from .tasks import (
 )
 
 __all__ = [
+    "CHECKLIST_MAX_ITEMS",
+    "CHECKLIST_TEXT_MAX",
     "EVENT_TOPICS",
     "INVITATION_TTL",
+    "LABEL_NAME_MAX",
     "OPEN_STATUSES",
     "ORGANIZATION_RESTORE_WINDOW",
     "RECENT_EVENTS_MAX",
@@ -36,6 +48,7 @@ __all__ = [
     "SIGN_IN_ACTIONS",
     "AuditAction",
     "AuditLog",
+    "ChecklistItem",
     "Comment",
     "CustomField",
     "EventKind",
@@ -46,6 +59,8 @@ __all__ = [
     "InsightKind",
     "InsightTaskState",
     "Invitation",
+    "Label",
+    "LabelColour",
     "Membership",
     "Notification",
     "NotificationKind",
@@ -60,6 +75,7 @@ __all__ = [
     "Role",
     "SoftDeleteModel",
     "Task",
+    "TaskLabel",
     "TaskStatus",
     "TenantModel",
     "TimeStampedModel",

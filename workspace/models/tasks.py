@@ -1,10 +1,11 @@
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.validators import MaxLengthValidator
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Upper
+from django.db.models import F, OuterRef, Q, Value
+from django.db.models.functions import Concat, Lower, Upper
 from django.urls import reverse
 from django.utils import timezone
 
@@ -86,10 +87,27 @@ ROW_FIELDS = (
     "project__slug",
     "assignee__user__name",
     "assignee__user__email",
+    "checklist_done",
+    "checklist_total",
 )
 
 
-# What a list row shows, read as plain values (``Task.from_row`` makes a task of them).
+def row_expressions() -> dict:
+    """What a row reads besides its columns: ``label_chips``, the task's labels as
+    ``"<colour>:<name>"`` by name, in the same query as the row (a subquery on the (task,
+    label) index). Given to ``values()`` only, so that counts never compute it."""
+    from .labels import TaskLabel
+
+    chips = (
+        TaskLabel.objects.filter(task_id=OuterRef("pk"))
+        .order_by(Lower("label__name"), "label_id")
+        .values_list(Concat("label__colour", Value(":"), "label__name"))
+    )
+    return {"label_chips": ArraySubquery(chips)}
+
+
+# What a list row shows, read as plain values (``Task.from_row`` makes a task of them), with
+# ``row_expressions``.
 ROW_VALUES = (
     "number",
     "title",
@@ -102,6 +120,8 @@ ROW_VALUES = (
     "assignee_id",
     "assignee__user__name",
     "assignee__user__email",
+    "checklist_done",
+    "checklist_total",
 )
 
 
@@ -125,6 +145,10 @@ class TaskQuerySet(models.QuerySet):
         the description and custom fields it never shows (decoding them is most of the cost of
         fetching a page)."""
         return self.for_list().only(*ROW_FIELDS)
+
+    def row_values(self):
+        """The ``ROW_VALUES`` of each task (dicts), its ``label_chips`` included."""
+        return self.values(*ROW_VALUES, **row_expressions())
 
 
 class Task(TenantModel, TimeStampedModel, SoftDeleteModel):
@@ -154,6 +178,13 @@ class Task(TenantModel, TimeStampedModel, SoftDeleteModel):
     started_at = models.DateTimeField(null=True, blank=True, editable=False)
     completed_at = models.DateTimeField(null=True, blank=True, editable=False)
     custom_fields = models.JSONField(default=dict, blank=True)
+    labels = models.ManyToManyField(
+        "workspace.Label", through="workspace.TaskLabel", related_name="tasks", blank=True
+    )
+    # The checklist's counts, kept by the checklist services: rows show "2/5" without reading
+    # the items.
+    checklist_done = models.PositiveSmallIntegerField(default=0, editable=False)
+    checklist_total = models.PositiveSmallIntegerField(default=0, editable=False)
     # The version editors send back (see VersionField).
     updated_at = VersionField()
     # The version at which each editable field last changed ({"status": "<ISO time>", ...}): an
@@ -287,6 +318,27 @@ class Task(TenantModel, TimeStampedModel, SoftDeleteModel):
         return "soon" if days <= DUE_SOON_DAYS else ""
 
     @property
+    def chips(self) -> tuple[tuple[str, str], ...]:
+        """The task's labels as its chips show them: ``(name, colour)`` by name. Rows are given
+        theirs (``from_row``, one query per page); a saved task reads them once."""
+        if not hasattr(self, "_chips"):
+            self._chips = tuple(
+                (label.name, label.colour) for label in self.labels.order_by(Lower("name"), "pk")
+            )
+        return self._chips
+
+    @chips.setter
+    def chips(self, value) -> None:
+        self._chips = tuple(value)
+
+    @property
+    def checklist_progress(self) -> str:
+        """ "2/5", or "" without a checklist."""
+        if not self.checklist_total:
+            return ""
+        return f"{self.checklist_done}/{self.checklist_total}"
+
+    @property
     def version(self) -> str:
         """The version editors send back with an edit (see ``version_token``)."""
         return version_token(self.updated_at)
@@ -317,7 +369,10 @@ class Task(TenantModel, TimeStampedModel, SoftDeleteModel):
             due_date=values["due_date"],
             created_at=values["created_at"],
             updated_at=values["updated_at"],
+            checklist_done=values["checklist_done"],
+            checklist_total=values["checklist_total"],
         )
+        task.chips = [chip.split(":", 1)[::-1] for chip in values["label_chips"]]
         task.project = Project(name=values["project__name"])
         if values["assignee_id"] is not None:
             user = User(name=values["assignee__user__name"], email=values["assignee__user__email"])
