@@ -5,7 +5,7 @@ from django.db.models.functions import Upper
 from web.fragments import render_each
 from web.paginators import CappedCountPaginator, GroupOrder, KeysFirstQuerysetData
 from workspace.models import ROW_VALUES, Task, TaskStatus
-from workspace.models.tasks import row_expressions
+from workspace.models.tasks import chips_of, row_expressions
 
 ROW_TEMPLATE = "components/task.html#task-row"
 CARD_TEMPLATE = "components/task.html#task-card"
@@ -16,7 +16,7 @@ DEFAULT_PAGE_SIZE = 50
 def row_shows(row: dict) -> tuple:
     """Everything a task row displays (``ROW_VALUES``, its labels' names and colours included,
     see ``task-row``), for its cache key."""
-    return (*(row[name] for name in ROW_VALUES), tuple(row["label_chips"]))
+    return (*(row[name] for name in ROW_VALUES), chips_of(row["label_chips"]))
 
 
 def task_cards(rows: list[dict], *, tasks_url: str):

@@ -24,7 +24,7 @@ from web.tables.tasks import DEFAULT_PAGE_SIZE, PAGE_SIZES, TaskTable
 from web.templatetags.tandem import UNDO_PREFIX
 from workspace import permissions, selectors
 from workspace.models import Priority, Project, Task, TaskStatus
-from workspace.models.tasks import row_expressions
+from workspace.models.tasks import chips_of, row_expressions
 from workspace.services import tasks as services
 from workspace.services.inbox import inbox_mark_task_read
 
@@ -52,7 +52,7 @@ class TaskObjectMixin(OrganizationMixin, WriteLimitMixin):
                 number=self.kwargs["number"],
             )
             self._task.organization = self.organization  # the same row: no second query
-            self._task.chips = [c.split(":", 1)[::-1] for c in self._task.label_chips]
+            self._task.chips = chips_of(self._task.label_chips)
         return self._task
 
     def members(self):

@@ -94,16 +94,23 @@ ROW_FIELDS = (
 
 def row_expressions() -> dict:
     """What a row reads besides its columns: ``label_chips``, the task's labels as
-    ``"<colour>:<name>"`` by name, in the same query as the row (a subquery on the (task,
-    label) index). Given to ``values()`` only, so that counts never compute it."""
+    ``"<colour>:<name>"``, in the same query as the row (a subquery on the (task, label)
+    index; ``chips_of`` puts them in name order). Given to ``values()`` only, so that counts
+    never compute it."""
     from .labels import TaskLabel
 
     chips = (
         TaskLabel.objects.filter(task_id=OuterRef("pk"))
-        .order_by(Lower("label__name"), "label_id")
+        .order_by()
         .values_list(Concat("label__colour", Value(":"), "label__name"))
     )
     return {"label_chips": ArraySubquery(chips)}
+
+
+def chips_of(label_chips) -> tuple[tuple[str, str], ...]:
+    """``row_expressions``' ``label_chips`` as chips show them: ``(name, colour)`` by name."""
+    pairs = (tuple(chip.split(":", 1)[::-1]) for chip in label_chips or ())
+    return tuple(sorted(pairs, key=lambda pair: (pair[0].lower(), pair)))
 
 
 # What a list row shows, read as plain values (``Task.from_row`` makes a task of them), with
@@ -372,7 +379,7 @@ class Task(TenantModel, TimeStampedModel, SoftDeleteModel):
             checklist_done=values["checklist_done"],
             checklist_total=values["checklist_total"],
         )
-        task.chips = [chip.split(":", 1)[::-1] for chip in values["label_chips"]]
+        task.chips = chips_of(values["label_chips"])
         task.project = Project(name=values["project__name"])
         if values["assignee_id"] is not None:
             user = User(name=values["assignee__user__name"], email=values["assignee__user__email"])
