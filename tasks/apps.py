@@ -21,5 +21,6 @@ class TasksConfig(AppConfig):
             insights,
             notifications,
             receivers,
+            recurrence,
             reminders,
         )

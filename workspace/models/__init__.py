@@ -25,6 +25,7 @@ from .organizations import (
     Role,
 )
 from .projects import CustomField, FieldType, Project, ProjectStatus
+from .recurrence import Recurrence, RecurrenceTrigger
 from .tasks import (
     OPEN_STATUSES,
     ROW_VALUES,
@@ -71,6 +72,8 @@ __all__ = [
     "Priority",
     "Project",
     "ProjectStatus",
+    "Recurrence",
+    "RecurrenceTrigger",
     "ReminderRun",
     "Role",
     "SoftDeleteModel",

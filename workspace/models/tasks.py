@@ -192,6 +192,16 @@ class Task(TenantModel, TimeStampedModel, SoftDeleteModel):
     # the items.
     checklist_done = models.PositiveSmallIntegerField(default=0, editable=False)
     checklist_total = models.PositiveSmallIntegerField(default=0, editable=False)
+    # A repeating task: its series and its place in it (1 for the first).
+    recurrence = models.ForeignKey(
+        "workspace.Recurrence",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tasks",
+        editable=False,
+    )
+    occurrence = models.PositiveIntegerField(null=True, blank=True, editable=False)
     # The version editors send back (see VersionField).
     updated_at = VersionField()
     # The version at which each editable field last changed ({"status": "<ISO time>", ...}): an
@@ -205,6 +215,11 @@ class Task(TenantModel, TimeStampedModel, SoftDeleteModel):
         ordering = ["-number"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "number"], name="task_unique_number"),
+            models.UniqueConstraint(
+                fields=["recurrence", "occurrence"],
+                name="task_unique_occurrence",
+                condition=Q(recurrence__isnull=False),
+            ),
         ]
         # Every list query filters by organization and hides deleted rows: indexes lead with
         # the organization and only cover live rows.

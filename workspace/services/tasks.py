@@ -301,6 +301,10 @@ def task_update(
         changed_fields=describe_changes(Task, changes),
     )
     _announce_changes(task, actor, changes, new_mentions)
+    if "status" in changes and task.status == TaskStatus.DONE and task.recurrence_id:
+        from workspace.services.recurrence import on_task_completed
+
+        on_task_completed(task)  # a repeating task's next occurrence
     return changes
 
 
