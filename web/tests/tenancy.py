@@ -142,6 +142,16 @@ TENANT_ROUTES: dict[str, Route] = {
         lambda o: {"number": o.task.number},
         post_data=lambda o: {"labels": [o.label.pk], "version": o.task.version},
     ),
+    "web:task-repeat": Route(
+        lambda o: {"number": o.task.number},
+        post_data=lambda o: {
+            "frequency": "daily",
+            "interval": "1",
+            "monthly": "day",
+            "ends": "never",
+            "trigger": "completed",
+        },
+    ),
     "web:checklist-add": Route(
         lambda o: {"number": o.task.number}, post_data=lambda o: {"text": "Intruder item"}
     ),

@@ -16,6 +16,7 @@ from django_tables2 import SingleTableMixin
 
 from web.filters import TaskFilter
 from web.forms.comments import CommentForm
+from web.forms.labels import RecurrenceForm
 from web.forms.tasks import INLINE_FIELDS, InlineTaskForm, TaskForm, parse_version
 from web.htmx import wants_fragment
 from web.mixins import OrganizationMixin
@@ -44,7 +45,7 @@ class TaskObjectMixin(OrganizationMixin, WriteLimitMixin):
         if not hasattr(self, "_task"):
             self._task = get_object_or_404(
                 selectors.task_list(organization=self.organization)
-                .select_related("created_by")
+                .select_related("created_by", "recurrence")
                 .annotate(
                     viewer_unread=selectors.viewer_unread(membership=self.membership),
                     **row_expressions(),  # its labels, in the same query
@@ -268,6 +269,9 @@ class TaskDetailView(TaskObjectMixin, TemplateView):
             "checklist", selectors.checklist(task=task) if task.checklist_total else []
         )
         kwargs.setdefault("checklist_members", members)
+        series = task.recurrence if task.recurrence_id else None
+        kwargs.setdefault("repeat_series", series if series and series.active else None)
+        kwargs.setdefault("repeat_form", RecurrenceForm(initial=RecurrenceForm.initial_for(series)))
         return super().get_context_data(**kwargs)
 
     def get_template_names(self):
