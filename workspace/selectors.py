@@ -26,6 +26,7 @@ from workspace.models import (
     Organization,
     Project,
     Role,
+    SavedView,
     Task,
     TaskLabel,
     TaskStatus,
@@ -228,6 +229,23 @@ def label_list(*, organization: Organization) -> QuerySet[Label]:
             )
         )
         .order_by(Lower("name"), "pk")
+    )
+
+
+def saved_views(*, membership: Membership) -> list[dict]:
+    """The views the member sees in the sidebar: the organization's shared ones, then their
+    own, each in its order. Kept under the organization's directory revision."""
+
+    def read():
+        return list(
+            SavedView.objects.filter(organization=membership.organization_id)
+            .filter(Q(shared=True) | Q(owner=membership.pk))
+            .order_by("-shared", "position", "pk")
+            .values("pk", "name", "shared", "kind", "query")
+        )
+
+    return revisions.cached(
+        membership.organization_id, revisions.DIRECTORY, f"saved_views:{membership.pk}", read
     )
 
 

@@ -37,6 +37,7 @@ class TenantObjects:
     inbox_item: object
     label: object = None
     checklist_item: object = None
+    saved_view: object = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,16 @@ TENANT_ROUTES: dict[str, Route] = {
         lambda o: {"number": o.task.number},
         post_data=lambda o: {"labels": [o.label.pk], "version": o.task.version},
     ),
+    "web:saved-view-list": Route(
+        no_kwargs, post_data=lambda o: {"name": "Intruder view", "query": "status=todo"}
+    ),
+    "web:saved-view-rename": Route(
+        lambda o: {"pk": o.saved_view.pk}, Role.ADMIN, lambda o: {"name": "Hijacked"}
+    ),
+    "web:saved-view-move": Route(
+        lambda o: {"pk": o.saved_view.pk}, Role.ADMIN, lambda o: {"direction": "down"}
+    ),
+    "web:saved-view-delete": Route(lambda o: {"pk": o.saved_view.pk}, Role.ADMIN),
     "web:task-repeat": Route(
         lambda o: {"number": o.task.number},
         post_data=lambda o: {

@@ -8,7 +8,7 @@ from django.apps import apps
 from django.urls import resolve, reverse
 from django.utils import timezone
 
-from workspace.models import ExportStatus, OrganizationExport, Role
+from workspace.models import ExportStatus, OrganizationExport, Role, SavedView
 from workspace.tenancy import organization_scope
 from workspace.tests.factories import (
     ChecklistItemFactory,
@@ -60,6 +60,13 @@ def build_tenant(slug: str, tasks: int) -> TenantObjects:
         label = LabelFactory(organization=organization, name=f"{slug}-label")
         checklist_item = ChecklistItemFactory(task=task, position=0)
         ChecklistItemFactory(task=task, position=1)  # something to move past
+        # A shared view (admins manage it) and a second to move past.
+        saved_view = SavedView.objects.create(
+            organization=organization, owner=owner, name="Open work", shared=True, position=1
+        )
+        SavedView.objects.create(
+            organization=organization, owner=owner, name="Later", shared=True, position=2
+        )
     return TenantObjects(
         organization=organization,
         owner=owner,
@@ -74,6 +81,7 @@ def build_tenant(slug: str, tasks: int) -> TenantObjects:
         inbox_item=inbox_item,
         label=label,
         checklist_item=checklist_item,
+        saved_view=saved_view,
     )
 
 

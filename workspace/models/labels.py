@@ -92,3 +92,34 @@ class ChecklistItem(TenantModel, TimeStampedModel):
 
     def __str__(self) -> str:
         return self.text
+
+
+class SavedViewKind(models.TextChoices):
+    LIST = "list", "List"
+    BOARD = "board", "Board"
+
+
+SAVED_VIEW_QUERY_MAX = 2000
+
+
+class SavedView(TenantModel, TimeStampedModel):
+    """A named task list or board address (its query string: filters, sort, group-by), kept
+    for its owner or shared with the organization. The sidebar lists them by ``position``."""
+
+    name = models.CharField(max_length=60)
+    owner = models.ForeignKey(
+        "workspace.Membership", on_delete=models.CASCADE, related_name="saved_views"
+    )
+    shared = models.BooleanField(default=False)
+    kind = models.CharField(max_length=10, choices=SavedViewKind.choices, default="list")
+    query = models.CharField(max_length=SAVED_VIEW_QUERY_MAX, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    objects = tenant_manager()
+
+    class Meta:
+        ordering = ["-shared", "position", "pk"]
+        indexes = [models.Index(fields=["organization", "owner"], name="savedview_org_owner")]
+
+    def __str__(self) -> str:
+        return self.name
