@@ -102,6 +102,19 @@ SCENARIOS = [
         f"/o/{ORG}/tasks/?status=todo&status=in_progress&assignee=me&q=report&sort=due_date",
     ),
     Scenario("task_list_page_200", "GET", f"/o/{ORG}/tasks/?page=200"),
+    # Labels (workspace/seeding.py SEED_LABELS): any of a common and a rare one, and all of
+    # two common ones, newest first. Every row shown carries chips.
+    Scenario(
+        "task_list_label_filter",
+        "GET",
+        f"/o/{ORG}/tasks/?label=frontend&label=blocked",
+        targets={"min_ratio": 0.5, "max_bytes": 60_000},
+    ),
+    Scenario(
+        "task_list_all_labels",
+        "GET",
+        f"/o/{ORG}/tasks/?label=bug&label=backend&label_mode=all&sort=due_date",
+    ),
     Scenario("task_detail_50_comments", "GET", f"/o/{ORG}/tasks/{DETAIL_TASK}/"),
     Scenario("inbox_1000_items", "GET", f"/o/{ORG}/inbox/"),
     Scenario(

@@ -23,5 +23,6 @@ class TasksConfig(AppConfig):
             insights,
             notifications,
             receivers,
+            recurrence,
             reminders,
         )

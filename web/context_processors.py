@@ -14,6 +14,7 @@ ORGANIZATION_NAV = (
     ("project-list", "Projects", False),
     ("insights", "Insights", False),
     ("member-list", "Members", False),
+    ("label-list", "Labels", True),
     ("activity", "Activity", True),
     ("task-import", "Import", True),
     ("trash", "Trash", True),

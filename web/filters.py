@@ -2,12 +2,13 @@
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
-from workspace.models import SIGN_IN_ACTIONS, AuditAction, Priority, Project, TaskStatus
+from workspace.models import SIGN_IN_ACTIONS, AuditAction, Priority, Project, TaskLabel, TaskStatus
 
 ASSIGNEE_ME = "me"
 ASSIGNEE_NONE = "none"
+LABEL_MODES = [("any", "Any of these"), ("all", "All of these")]
 SEARCH_MAX_LENGTH = 200
 
 
@@ -46,14 +47,33 @@ class TaskFilter(django_filters.FilterSet):
         label="Due between",
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
+    # ``label=<name>``, repeatable: tasks with any of them, or all of them (label_mode=all).
+    label = django_filters.MultipleChoiceFilter(
+        method="filter_labels", label="Labels", distinct=False
+    )
+    label_mode = django_filters.ChoiceFilter(
+        choices=LABEL_MODES, method="filter_nothing", label="Match", empty_label=None
+    )
 
     def __init__(
-        self, data=None, *args, request, members, projects=None, project_names=None, **kwargs
+        self,
+        data=None,
+        *args,
+        request,
+        members,
+        projects=None,
+        project_names=None,
+        labels=(),
+        **kwargs,
     ):
         """``members``: ``(membership id, name)`` pairs (``selectors.member_names``);
         ``projects``: the projects the filter accepts; ``project_names``: ``(id, name)`` pairs
-        the form offers (read from ``projects`` when not given)."""
+        the form offers (read from ``projects`` when not given); ``labels``: ``(id, name,
+        colour)`` of the organization's labels (``selectors.label_choices``)."""
         super().__init__(data, *args, request=request, **kwargs)
+        self.labels = list(labels)
+        self.label_ids = {name: pk for pk, name, _colour in self.labels}
+        self.filters["label"].extra["choices"] = [(name, name) for _pk, name, _c in self.labels]
         self.project_names = project_names
         self.membership = request.membership
         self.filters["assignee"].extra["choices"] = [
@@ -92,6 +112,9 @@ class TaskFilter(django_filters.FilterSet):
             "priority_count": len(many("priority")),
             "due_after": data.get("due_after", ""),
             "due_before": data.get("due_before", ""),
+            "labels": [(name, colour, name in many("label")) for _pk, name, colour in self.labels],
+            "label_count": len(many("label") & set(self.label_ids)),
+            "label_all": data.get("label_mode") == "all",
         }
 
     def _project_names(self):
@@ -107,6 +130,25 @@ class TaskFilter(django_filters.FilterSet):
 
     def filter_priority(self, queryset, name, value):
         return queryset.filter(priority__in=[Priority.by_key(key) for key in value])
+
+    def filter_nothing(self, queryset, name, value):
+        return queryset  # read by filter_labels
+
+    def filter_labels(self, queryset, name, value):
+        """Each label is an EXISTS on (task, label), the unique index of task labels: a page
+        sorted by number probes it row by row, and a rare label is read from (label, task)."""
+        ids = [self.label_ids[label] for label in value if label in self.label_ids]
+        if not ids:
+            return queryset
+        if self.form.cleaned_data.get("label_mode") == "all":
+            for pk in ids:
+                queryset = queryset.filter(
+                    Exists(TaskLabel.objects.filter(task_id=OuterRef("pk"), label_id=pk))
+                )
+            return queryset
+        return queryset.filter(
+            Exists(TaskLabel.objects.filter(task_id=OuterRef("pk"), label_id__in=ids))
+        )
 
     def filter_assignee(self, queryset, name, value):
         if value == ASSIGNEE_ME:

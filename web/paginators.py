@@ -68,14 +68,23 @@ class KeysFirstQuerysetData(TableQuerysetData):
     the same ordering, so the page holds the same rows in the same order. ``key`` must be unique
     within the queryset; every task ordering ends with the unique task number."""
 
-    def __init__(self, data, *, key: str = "pk", values: tuple[str, ...] | None = None):
-        """``values``: pages hold these fields as dicts (``QuerySet.values``), not models."""
+    def __init__(
+        self,
+        data,
+        *,
+        key: str = "pk",
+        values: tuple[str, ...] | None = None,
+        expressions: dict | None = None,
+    ):
+        """``values``: pages hold these fields as dicts (``QuerySet.values``), not models, plus
+        ``expressions`` (name -> expression), which only a page's rows compute (never counts)."""
         super().__init__(data)
         self.key = key
         self.values = values
+        self.expressions = expressions or {}
 
     def _rows(self, queryset):
-        return queryset.values(*self.values) if self.values else queryset
+        return queryset.values(*self.values, **self.expressions) if self.values else queryset
 
     def __getitem__(self, index):
         order = getattr(getattr(self, "table", None), "group_order", None)
@@ -94,7 +103,7 @@ class KeysFirstQuerysetData(TableQuerysetData):
         field = self.data.model._meta.get_field(order.column)
         values = (*self.values, field.attname) if self.values else None
         rows = (
-            list(self.data.filter(**{f"{self.key}__in": keys}).values(*values))
+            list(self.data.filter(**{f"{self.key}__in": keys}).values(*values, **self.expressions))
             if values
             else (list(self.data.filter(**{f"{self.key}__in": keys})))
         )

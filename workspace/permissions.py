@@ -81,3 +81,8 @@ def can_restore_task(actor: Membership, task) -> bool:
 def can_change_comment(actor: Membership, comment) -> bool:
     """Comments are edited and deleted by their author only."""
     return comment.author_id == actor.user_id
+
+
+def can_manage_labels(actor: Membership) -> bool:
+    """Create, rename, recolour and delete the organization's labels (any member labels tasks)."""
+    return actor.is_admin

@@ -86,6 +86,11 @@ def _project_saved(sender, instance, **kwargs):
     changed(instance.organization_id, TASKS, DIRECTORY)
 
 
+def _label_saved(sender, instance, **kwargs):
+    # Label names are filter choices; a deleted label leaves its tasks (counts by label change).
+    changed(instance.organization_id, TASKS, DIRECTORY)
+
+
 def _membership_saved(sender, instance, **kwargs):
     # Removing a member unassigns their tasks (in the database, without task signals).
     changed(instance.organization_id, TASKS, DIRECTORY)
@@ -110,12 +115,13 @@ def watch() -> None:
     from django.db.models.signals import post_delete, post_save
 
     from accounts.models import User
-    from workspace.models import Membership, Project, Task
+    from workspace.models import Label, Membership, Project, Task
 
     for model, receiver in (
         (Task, _task_saved),
         (Project, _project_saved),
         (Membership, _membership_saved),
+        (Label, _label_saved),
     ):
         post_save.connect(receiver, sender=model, dispatch_uid=f"revisions.{model.__name__}.save")
         post_delete.connect(

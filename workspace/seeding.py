@@ -23,6 +23,7 @@ from workspace.models import (
     Comment,
     EventKind,
     InboxItem,
+    Label,
     Membership,
     Organization,
     Plan,
@@ -30,6 +31,7 @@ from workspace.models import (
     Project,
     Role,
     Task,
+    TaskLabel,
     TaskStatus,
     Watch,
 )
@@ -223,6 +225,40 @@ def _seed_organization(plan: SeedPlan, index: int, slug: str, password: str, pro
     return organization
 
 
+# Seeded labels and the share of tasks carrying each: common ones and a rare one, so that
+# filters by label are measured both ways (make bench, the query plan tests).
+SEED_LABELS = (
+    ("bug", "red", 0.15),
+    ("frontend", "blue", 0.25),
+    ("backend", "indigo", 0.2),
+    ("docs", "teal", 0.08),
+    ("customer", "amber", 0.1),
+    ("blocked", "grey", 0.01),
+)
+
+
+def _seed_labels(organization) -> list[tuple[Label, float]]:
+    labels = Label.objects.bulk_create(
+        [
+            Label(organization=organization, name=name, colour=colour)
+            for name, colour, _share in SEED_LABELS
+        ]
+    )
+    return list(zip(labels, [share for *_rest, share in SEED_LABELS], strict=True))
+
+
+def _seed_task_labels(organization, tasks, labels, rng) -> None:
+    TaskLabel.objects.bulk_create(
+        [
+            TaskLabel(organization=organization, task=task, label=label)
+            for task in tasks
+            for label, share in labels
+            if rng.random() < share
+        ],
+        batch_size=BATCH,
+    )
+
+
 def _seed_members(plan, organization, slug, password, rng) -> list[Membership]:
     users = User.objects.bulk_create(
         [
@@ -378,6 +414,9 @@ def _seed_tasks(plan, organization, members, projects, rng, now, progress, moves
     start = (Task.all_objects.aggregate(last=Max("number"))["last"] or 0) + 1
     task_type = ContentType.objects.get_for_model(Task).pk
     total = plan.tasks_per_org
+    # Labels draw from a stream of their own: the rest of the data is as it was before them.
+    label_rng = random.Random(f"{plan.seed}:{organization.slug}:labels")  # noqa: S311 - demo
+    labels = _seed_labels(organization) if total else []
     for offset in range(0, total, BATCH):
         size = min(BATCH, total - offset)
         with transaction.atomic():
@@ -388,6 +427,7 @@ def _seed_tasks(plan, organization, members, projects, rng, now, progress, moves
             tasks = Task.objects.bulk_create([task for task, _history in made])
             _seed_comments(plan, organization, tasks, members, rng)
             _seed_watches(organization, tasks, members)
+            _seed_task_labels(organization, tasks, labels, label_rng)
             AuditLog.objects.bulk_create(
                 [
                     entry

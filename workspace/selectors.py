@@ -14,20 +14,23 @@ from workspace import revisions
 from workspace.models import (
     OPEN_STATUSES,
     ORGANIZATION_RESTORE_WINDOW,
-    ROW_VALUES,
     SIGN_IN_ACTIONS,
     AuditAction,
     AuditLog,
+    ChecklistItem,
     Comment,
     EventKind,
     InboxItem,
     Invitation,
+    Label,
     Membership,
     Organization,
     Project,
     ProjectView,
     Role,
+    SavedView,
     Task,
+    TaskLabel,
     TaskStatus,
     Watch,
 )
@@ -203,6 +206,55 @@ def project_names(*, organization: Organization) -> list[tuple[int, str]]:
     return revisions.cached(organization.pk, revisions.DIRECTORY, "project_names", read)
 
 
+def label_choices(*, organization: Organization) -> list[tuple[int, str, str]]:
+    """``(label id, name, colour)`` of every label, by name: filter choices and editors. Kept
+    under the organization's directory revision."""
+
+    def read():
+        return list(
+            Label.objects.filter(organization=organization)
+            .order_by(Lower("name"), "pk")
+            .values_list("pk", "name", "colour")
+        )
+
+    return revisions.cached(organization.pk, revisions.DIRECTORY, "label_choices", read)
+
+
+def label_list(*, organization: Organization) -> QuerySet[Label]:
+    """The labels page: each label with how many live tasks carry it."""
+    live = TaskLabel.objects.filter(label=OuterRef("pk"), task__deleted_at__isnull=True)
+    return (
+        Label.objects.filter(organization=organization)
+        .annotate(
+            task_count=Subquery(
+                live.order_by().values("label").annotate(n=Count("pk")).values("n")[:1]
+            )
+        )
+        .order_by(Lower("name"), "pk")
+    )
+
+
+def saved_views(*, membership: Membership) -> list[dict]:
+    """The views the member sees in the sidebar: the organization's shared ones, then their
+    own, each in its order. Kept under the organization's directory revision."""
+
+    def read():
+        return list(
+            SavedView.objects.filter(organization=membership.organization_id)
+            .filter(Q(shared=True) | Q(owner=membership.pk))
+            .order_by("-shared", "position", "pk")
+            .values("pk", "name", "shared", "kind", "query")
+        )
+
+    return revisions.cached(
+        membership.organization_id, revisions.DIRECTORY, f"saved_views:{membership.pk}", read
+    )
+
+
+def checklist(*, task: Task) -> list[ChecklistItem]:
+    return list(ChecklistItem.objects.filter(task=task).select_related("assignee__user"))
+
+
 def project_list(*, organization: Organization) -> QuerySet[Project]:
     return (
         Project.objects.filter(organization=organization)
@@ -261,7 +313,7 @@ def dashboard(*, membership: Membership, limit: int = 8) -> dict:
     mine = tasks.open().filter(assignee=membership)
 
     def rows(queryset) -> list[dict]:
-        return list(queryset.values(*ROW_VALUES)[:limit])
+        return list(queryset.row_values()[:limit])
 
     def count(name, queryset) -> int:
         return revisions.cached(

@@ -19,6 +19,7 @@ from tasks.digests import schedule_weekly_digests, send_weekly_digest
 from tasks.exports import sweep_exports
 from tasks.insights import schedule_insight_snapshots
 from tasks.notifications import deliver_notification, deliver_pending_notifications
+from tasks.recurrence import create_due_occurrences
 from tasks.reminders import send_due_reminders
 from workspace.tests.factories import OrganizationFactory
 
@@ -184,6 +185,20 @@ def test_insight_snapshots_are_checked_every_10_minutes(moment, expected):
     assert runs_at(schedule_insight_snapshots, moment) is expected
 
 
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (TUESDAY.replace(hour=0, minute=5), True),
+        (SUNDAY.replace(hour=23, minute=5), True),
+        (TUESDAY.replace(hour=13, minute=0), False),
+        (TUESDAY.replace(hour=13, minute=6), False),
+    ],
+)
+def test_repeating_tasks_are_checked_hourly_at_five_past(moment, expected):
+    """Every zone's midnight is a whole, half or quarter hour: within the hour at most."""
+    assert runs_at(create_due_occurrences, moment) is expected
+
+
 def test_huey_schedules_in_utc():
     assert HUEY.utc is True
     assert settings.TIME_ZONE == "UTC"
@@ -200,6 +215,7 @@ PERIODIC_LOCKS = [
     (sync_all_billing, "sync-all-billing"),
     (send_due_reminders, "send-due-reminders"),
     (schedule_insight_snapshots, "schedule-insight-snapshots"),
+    (create_due_occurrences, "create-due-occurrences"),
 ]
 
 

@@ -5,6 +5,7 @@ from django.db.models.functions import Coalesce, NullIf, Upper
 from web.fragments import render_each
 from web.paginators import CappedCountPaginator, GroupOrder, KeysFirstQuerysetData
 from workspace.models import ROW_VALUES, Task, TaskStatus
+from workspace.models.tasks import chips_of, row_expressions
 
 ROW_TEMPLATE = "components/task.html#task-row"
 CARD_TEMPLATE = "components/task.html#task-card"
@@ -13,8 +14,9 @@ DEFAULT_PAGE_SIZE = 50
 
 
 def row_shows(row: dict) -> tuple:
-    """Everything a task row displays (``ROW_VALUES``, see ``task-row``), for its cache key."""
-    return tuple(row[name] for name in ROW_VALUES)
+    """Everything a task row displays (``ROW_VALUES``, its labels' names and colours included,
+    see ``task-row``), for its cache key."""
+    return (*(row[name] for name in ROW_VALUES), chips_of(row["label_chips"]))
 
 
 def task_cards(rows: list[dict], *, tasks_url: str):
@@ -86,7 +88,9 @@ class TaskTable(tables.Table):
         self._project_order = project_order
         self._member_order = member_order
         if isinstance(data, QuerySet):
-            data = KeysFirstQuerysetData(data, key="number", values=ROW_VALUES)
+            data = KeysFirstQuerysetData(
+                data, key="number", values=ROW_VALUES, expressions=row_expressions()
+            )
         super().__init__(data, *args, **kwargs)
 
     def rows_html(self):

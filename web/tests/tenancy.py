@@ -36,6 +36,9 @@ class TenantObjects:
 
     inbox_item: object
     task_import: object
+    label: object = None
+    checklist_item: object = None
+    saved_view: object = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,50 @@ TENANT_ROUTES: dict[str, Route] = {
         post_data=lambda o: {"body": "Hijacked"},
     ),
     "web:comment-delete": Route(lambda o: {"number": o.task.number, "pk": o.comment.pk}),
+    # Labels and checklists
+    "web:label-list": Route(no_kwargs, Role.ADMIN, lambda o: {"name": "Intruder", "colour": "red"}),
+    "web:label-edit": Route(
+        lambda o: {"pk": o.label.pk},
+        Role.ADMIN,
+        lambda o: {"edit-name": "Hijacked", "edit-colour": "red"},
+    ),
+    "web:label-delete": Route(lambda o: {"pk": o.label.pk}, Role.ADMIN),
+    "web:task-labels": Route(
+        lambda o: {"number": o.task.number},
+        post_data=lambda o: {"labels": [o.label.pk], "version": o.task.version},
+    ),
+    "web:saved-view-list": Route(
+        no_kwargs, post_data=lambda o: {"name": "Intruder view", "query": "status=todo"}
+    ),
+    "web:saved-view-rename": Route(
+        lambda o: {"pk": o.saved_view.pk}, Role.ADMIN, lambda o: {"name": "Hijacked"}
+    ),
+    "web:saved-view-move": Route(
+        lambda o: {"pk": o.saved_view.pk}, Role.ADMIN, lambda o: {"direction": "down"}
+    ),
+    "web:saved-view-delete": Route(lambda o: {"pk": o.saved_view.pk}, Role.ADMIN),
+    "web:task-repeat": Route(
+        lambda o: {"number": o.task.number},
+        post_data=lambda o: {
+            "frequency": "daily",
+            "interval": "1",
+            "monthly": "day",
+            "ends": "never",
+            "trigger": "completed",
+        },
+    ),
+    "web:checklist-add": Route(
+        lambda o: {"number": o.task.number}, post_data=lambda o: {"text": "Intruder item"}
+    ),
+    "web:checklist-tick": Route(
+        lambda o: {"number": o.task.number, "pk": o.checklist_item.pk},
+        post_data=lambda o: {"done": "1"},
+    ),
+    "web:checklist-move": Route(
+        lambda o: {"number": o.task.number, "pk": o.checklist_item.pk},
+        post_data=lambda o: {"direction": "up"},
+    ),
+    "web:checklist-delete": Route(lambda o: {"number": o.task.number, "pk": o.checklist_item.pk}),
     # Insights
     "web:insights": Route(no_kwargs),
     "web:insights-csv": Route(lambda o: {"chart": "workload"}, names_objects=False),

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from workspace import revisions
-from workspace.models import Role, Task, TaskStatus
+from workspace.models import Role, Task, TaskLabel, TaskStatus
 from workspace.services.insights import insights_snapshot_build
 from workspace.services.tasks import task_update
 from workspace.services.watching import watchers_add
@@ -17,6 +17,7 @@ from workspace.tenancy import organization_scope
 from workspace.tests.factories import (
     CommentFactory,
     InboxItemFactory,
+    LabelFactory,
     MembershipFactory,
     ProjectFactory,
     TaskFactory,
@@ -37,6 +38,9 @@ def workspace_data(organization, member):
             *MembershipFactory.create_batch(3, organization=organization, role=Role.MEMBER),
         ]
         first = TaskFactory(project=projects[0], assignee=member, title="First report")
+        labels = [
+            LabelFactory(organization=organization, name=name) for name in ("bug", "ui", "docs")
+        ]
         # Its watchers hear about every status change the benchmark's POST makes.
         watchers_add(task=first, memberships=colleagues)
 
@@ -51,6 +55,8 @@ def workspace_data(organization, member):
                     due_date=today + timedelta(days=i % 9 - 4),
                     title=f"Weekly report {i}" if i % 2 else f"Task {i}",
                 )
+                for label in labels[: i % 4]:  # none to three labels each
+                    TaskLabel.objects.create(organization=organization, task=task, label=label)
                 CommentFactory(task=first, author=colleagues[i % 4].user)
                 InboxItemFactory(task=task, recipient=member, actor=colleagues[1 + i % 3].user)
 
@@ -65,6 +71,13 @@ def _scenarios(first):
         "task_list": ("get", tasks, {}, {}),
         "task_list_filtered": ("get", tasks, {**filtered, "sort": "due_date"}, {}),
         "task_list_page_2": ("get", tasks, {"page": 2, "per_page": 25}, {}),
+        "task_list_label_filter": ("get", tasks, {"label": ["bug", "docs"]}, {}),
+        "task_list_all_labels": (
+            "get",
+            tasks,
+            {"label": ["bug", "ui"], "label_mode": "all", "sort": "due_date"},
+            {},
+        ),
         "task_list_htmx": ("get", tasks, filtered, HTMX),
         "task_detail": ("get", first.get_absolute_url(), {}, {}),
         "cell_editor": (

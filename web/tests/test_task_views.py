@@ -322,6 +322,7 @@ class TestDetailAndDelete:
             "priority",
             "assignee",
             "due_date",
+            "labels",
         }
         page = response.content.decode()
         assert '<a href="https://x.io"' in page

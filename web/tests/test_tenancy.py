@@ -8,13 +8,15 @@ from django.apps import apps
 from django.urls import resolve, reverse
 from django.utils import timezone
 
-from workspace.models import ExportStatus, OrganizationExport, Role, TaskImport
+from workspace.models import ExportStatus, OrganizationExport, Role, SavedView, TaskImport
 from workspace.tenancy import organization_scope
 from workspace.tests.factories import (
+    ChecklistItemFactory,
     CommentFactory,
     CustomFieldFactory,
     InboxItemFactory,
     InvitationFactory,
+    LabelFactory,
     MembershipFactory,
     OrganizationFactory,
     ProjectFactory,
@@ -62,6 +64,15 @@ def build_tenant(slug: str, tasks: int) -> TenantObjects:
             data=b"Title\nImported\n",
             rows=1,
             plan={"mapping": ["title"]},
+        label = LabelFactory(organization=organization, name=f"{slug}-label")
+        checklist_item = ChecklistItemFactory(task=task, position=0)
+        ChecklistItemFactory(task=task, position=1)  # something to move past
+        # A shared view (admins manage it) and a second to move past.
+        saved_view = SavedView.objects.create(
+            organization=organization, owner=owner, name="Open work", shared=True, position=1
+        )
+        SavedView.objects.create(
+            organization=organization, owner=owner, name="Later", shared=True, position=2
         )
     return TenantObjects(
         organization=organization,
@@ -76,6 +87,9 @@ def build_tenant(slug: str, tasks: int) -> TenantObjects:
         export=export,
         inbox_item=inbox_item,
         task_import=task_import,
+        label=label,
+        checklist_item=checklist_item,
+        saved_view=saved_view,
     )
 
 

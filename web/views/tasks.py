@@ -16,6 +16,7 @@ from django_tables2 import SingleTableMixin
 
 from web.filters import TaskFilter
 from web.forms.comments import CommentForm
+from web.forms.labels import RecurrenceForm
 from web.forms.tasks import INLINE_FIELDS, InlineTaskForm, TaskForm, parse_version
 from web.htmx import wants_fragment
 from web.mixins import OrganizationMixin
@@ -25,6 +26,7 @@ from web.templatetags.tandem import UNDO_PREFIX
 from web.views.task_export import TaskExportMixin
 from workspace import broker, permissions, selectors
 from workspace.models import Priority, Project, Task, TaskLayout, TaskStatus
+from workspace.models.tasks import chips_of, row_expressions
 from workspace.services import board
 from workspace.services import tasks as services
 from workspace.services.inbox import inbox_mark_task_read
@@ -45,11 +47,15 @@ class TaskObjectMixin(OrganizationMixin, WriteLimitMixin):
         if not hasattr(self, "_task"):
             self._task = get_object_or_404(
                 selectors.task_list(organization=self.organization)
-                .select_related("created_by")
-                .annotate(viewer_unread=selectors.viewer_unread(membership=self.membership)),
+                .select_related("created_by", "recurrence")
+                .annotate(
+                    viewer_unread=selectors.viewer_unread(membership=self.membership),
+                    **row_expressions(),  # its labels, in the same query
+                ),
                 number=self.kwargs["number"],
             )
             self._task.organization = self.organization  # the same row: no second query
+            self._task.chips = chips_of(self._task.label_chips)
         return self._task
 
     def members(self):
@@ -92,6 +98,7 @@ class TaskListView(TaskExportMixin, TaskObjectMixin, SingleTableMixin, FilterVie
             request=self.request,
             members=self.member_names(),
             project_names=selectors.project_names(organization=self.organization),
+            labels=selectors.label_choices(organization=self.organization),
         )
         return kwargs
 
@@ -287,6 +294,13 @@ class TaskDetailView(TaskObjectMixin, TemplateView):
         kwargs.setdefault(
             "viewers", viewer_names(self.organization, task.number, self.membership.pk)
         )
+        kwargs.setdefault(
+            "checklist", selectors.checklist(task=task) if task.checklist_total else []
+        )
+        kwargs.setdefault("checklist_members", members)
+        series = task.recurrence if task.recurrence_id else None
+        kwargs.setdefault("repeat_series", series if series and series.active else None)
+        kwargs.setdefault("repeat_form", RecurrenceForm(initial=RecurrenceForm.initial_for(series)))
         return super().get_context_data(**kwargs)
 
     def get_template_names(self):
@@ -322,6 +336,7 @@ FIELD_LABELS = {
     "priority": "Priority",
     "due_date": "Due date",
     "assignee": "Assignee",
+    "labels": "Labels",
 }
 CONTEXTS = ("row", "card", "detail")
 # A status change can turn the due date overdue (or not): its cell is redrawn too.

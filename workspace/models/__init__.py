@@ -4,6 +4,18 @@ from .comments import Comment
 from .exports import ExportStatus, OrganizationExport
 from .inbox import EVENT_TOPICS, RECENT_EVENTS_MAX, EventKind, InboxItem, ReminderRun, Watch
 from .insights import InsightCell, InsightKind, InsightTaskState
+from .labels import (
+    CHECKLIST_MAX_ITEMS,
+    CHECKLIST_TEXT_MAX,
+    LABEL_NAME_MAX,
+    SAVED_VIEW_QUERY_MAX,
+    ChecklistItem,
+    Label,
+    LabelColour,
+    SavedView,
+    SavedViewKind,
+    TaskLabel,
+)
 from .notifications import Notification, NotificationKind
 from .organizations import (
     INVITATION_TTL,
@@ -16,6 +28,7 @@ from .organizations import (
     Role,
 )
 from .projects import CustomField, FieldType, Project, ProjectStatus, ProjectView, TaskLayout
+from .recurrence import Recurrence, RecurrenceTrigger
 from .task_imports import ImportStatus, TaskImport, TaskSource
 from .tasks import (
     OPEN_STATUSES,
@@ -28,15 +41,20 @@ from .tasks import (
 )
 
 __all__ = [
+    "CHECKLIST_MAX_ITEMS",
+    "CHECKLIST_TEXT_MAX",
     "EVENT_TOPICS",
     "INVITATION_TTL",
+    "LABEL_NAME_MAX",
     "OPEN_STATUSES",
     "ORGANIZATION_RESTORE_WINDOW",
     "RECENT_EVENTS_MAX",
     "ROW_VALUES",
+    "SAVED_VIEW_QUERY_MAX",
     "SIGN_IN_ACTIONS",
     "AuditAction",
     "AuditLog",
+    "ChecklistItem",
     "Comment",
     "CustomField",
     "EventKind",
@@ -48,6 +66,8 @@ __all__ = [
     "InsightKind",
     "InsightTaskState",
     "Invitation",
+    "Label",
+    "LabelColour",
     "Membership",
     "Notification",
     "NotificationKind",
@@ -59,11 +79,16 @@ __all__ = [
     "Project",
     "ProjectStatus",
     "ProjectView",
+    "Recurrence",
+    "RecurrenceTrigger",
     "ReminderRun",
     "Role",
+    "SavedView",
+    "SavedViewKind",
     "SoftDeleteModel",
     "Task",
     "TaskImport",
+    "TaskLabel",
     "TaskLayout",
     "TaskSource",
     "TaskStatus",

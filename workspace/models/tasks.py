@@ -1,10 +1,11 @@
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.validators import MaxLengthValidator
 from django.db import models
-from django.db.models import F, Func, Q
-from django.db.models.functions import Coalesce, Collate, Upper
+from django.db.models import F, Func, OuterRef, Q, Value
+from django.db.models.functions import Coalesce, Collate, Concat, Lower, Upper
 from django.urls import reverse
 from django.utils import timezone
 
@@ -86,10 +87,34 @@ ROW_FIELDS = (
     "project__slug",
     "assignee__user__name",
     "assignee__user__email",
+    "checklist_done",
+    "checklist_total",
 )
 
 
-# What a list row shows, read as plain values (``Task.from_row`` makes a task of them).
+def row_expressions() -> dict:
+    """What a row reads besides its columns: ``label_chips``, the task's labels as
+    ``"<colour>:<name>"``, in the same query as the row (a subquery on the (task, label)
+    index; ``chips_of`` puts them in name order). Given to ``values()`` only, so that counts
+    never compute it."""
+    from .labels import TaskLabel
+
+    chips = (
+        TaskLabel.objects.filter(task_id=OuterRef("pk"))
+        .order_by()
+        .values_list(Concat("label__colour", Value(":"), "label__name"))
+    )
+    return {"label_chips": ArraySubquery(chips)}
+
+
+def chips_of(label_chips) -> tuple[tuple[str, str], ...]:
+    """``row_expressions``' ``label_chips`` as chips show them: ``(name, colour)`` by name."""
+    pairs = (tuple(chip.split(":", 1)[::-1]) for chip in label_chips or ())
+    return tuple(sorted(pairs, key=lambda pair: (pair[0].lower(), pair)))
+
+
+# What a list row shows, read as plain values (``Task.from_row`` makes a task of them), with
+# ``row_expressions``.
 ROW_VALUES = (
     "number",
     "title",
@@ -102,6 +127,8 @@ ROW_VALUES = (
     "assignee_id",
     "assignee__user__name",
     "assignee__user__email",
+    "checklist_done",
+    "checklist_total",
 )
 
 
@@ -147,6 +174,10 @@ class TaskQuerySet(models.QuerySet):
         (``board_key``), the cursor of the next page."""
         return self.annotate(board_key=board_key()).order_by(F("board_key").desc())
 
+    def row_values(self):
+        """The ``ROW_VALUES`` of each task (dicts), its ``label_chips`` included."""
+        return self.values(*ROW_VALUES, **row_expressions())
+
 
 class Task(TenantModel, TimeStampedModel, SoftDeleteModel):
     number = models.PositiveIntegerField(editable=False)
@@ -175,6 +206,23 @@ class Task(TenantModel, TimeStampedModel, SoftDeleteModel):
     started_at = models.DateTimeField(null=True, blank=True, editable=False)
     completed_at = models.DateTimeField(null=True, blank=True, editable=False)
     custom_fields = models.JSONField(default=dict, blank=True)
+    labels = models.ManyToManyField(
+        "workspace.Label", through="workspace.TaskLabel", related_name="tasks", blank=True
+    )
+    # The checklist's counts, kept by the checklist services: rows show "2/5" without reading
+    # the items.
+    checklist_done = models.PositiveSmallIntegerField(default=0, editable=False)
+    checklist_total = models.PositiveSmallIntegerField(default=0, editable=False)
+    # A repeating task: its series and its place in it (1 for the first).
+    recurrence = models.ForeignKey(
+        "workspace.Recurrence",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tasks",
+        editable=False,
+    )
+    occurrence = models.PositiveIntegerField(null=True, blank=True, editable=False)
     # The version editors send back (see VersionField).
     updated_at = VersionField()
     # The version at which each editable field last changed ({"status": "<ISO time>", ...}): an
@@ -195,6 +243,11 @@ class Task(TenantModel, TimeStampedModel, SoftDeleteModel):
             models.UniqueConstraint(fields=["organization", "number"], name="task_unique_number"),
             # Two moves to the same spot never share a key: the second one picks another.
             models.UniqueConstraint(fields=["organization", "rank"], name="task_unique_rank"),
+            models.UniqueConstraint(
+                fields=["recurrence", "occurrence"],
+                name="task_unique_occurrence",
+                condition=Q(recurrence__isnull=False),
+            ),
         ]
         # Every list query filters by organization and hides deleted rows: indexes lead with
         # the organization and only cover live rows.
@@ -347,6 +400,27 @@ class Task(TenantModel, TimeStampedModel, SoftDeleteModel):
         return "soon" if days <= DUE_SOON_DAYS else ""
 
     @property
+    def chips(self) -> tuple[tuple[str, str], ...]:
+        """The task's labels as its chips show them: ``(name, colour)`` by name. Rows are given
+        theirs (``from_row``, one query per page); a saved task reads them once."""
+        if not hasattr(self, "_chips"):
+            self._chips = tuple(
+                (label.name, label.colour) for label in self.labels.order_by(Lower("name"), "pk")
+            )
+        return self._chips
+
+    @chips.setter
+    def chips(self, value) -> None:
+        self._chips = tuple(value)
+
+    @property
+    def checklist_progress(self) -> str:
+        """ "2/5", or "" without a checklist."""
+        if not self.checklist_total:
+            return ""
+        return f"{self.checklist_done}/{self.checklist_total}"
+
+    @property
     def version(self) -> str:
         """The version editors send back with an edit (see ``version_token``)."""
         return version_token(self.updated_at)
@@ -377,7 +451,10 @@ class Task(TenantModel, TimeStampedModel, SoftDeleteModel):
             due_date=values["due_date"],
             created_at=values["created_at"],
             updated_at=values["updated_at"],
+            checklist_done=values["checklist_done"],
+            checklist_total=values["checklist_total"],
         )
+        task.chips = chips_of(values["label_chips"])
         task.project = Project(name=values["project__name"])
         if values["assignee_id"] is not None:
             user = User(name=values["assignee__user__name"], email=values["assignee__user__email"])

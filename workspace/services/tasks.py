@@ -303,6 +303,10 @@ def task_update(
     )
     events.publish_task(task)
     _announce_changes(task, actor, changes, new_mentions)
+    if "status" in changes and task.status == TaskStatus.DONE and task.recurrence_id:
+        from workspace.services.recurrence import on_task_completed
+
+        on_task_completed(task)  # a repeating task's next occurrence
     return changes
 
 

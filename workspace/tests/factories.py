@@ -5,12 +5,14 @@ from factory.django import DjangoModelFactory
 
 from accounts.tests.factories import UserFactory
 from workspace.models import (
+    ChecklistItem,
     Comment,
     CustomField,
     EventKind,
     FieldType,
     InboxItem,
     Invitation,
+    Label,
     Membership,
     Organization,
     Project,
@@ -91,6 +93,25 @@ class TaskFactory(DjangoModelFactory):
     number = factory.LazyAttribute(_next_number)
     title = factory.Sequence(lambda n: f"Task number {n}")
     created_by = factory.SubFactory(UserFactory)
+
+
+class LabelFactory(DjangoModelFactory):
+    class Meta:
+        model = Label
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"label-{n}")
+    colour = "blue"
+
+
+class ChecklistItemFactory(DjangoModelFactory):
+    class Meta:
+        model = ChecklistItem
+
+    task = factory.SubFactory(TaskFactory)
+    organization = factory.SelfAttribute("task.organization")
+    text = factory.Sequence(lambda n: f"Item {n}")
+    position = factory.Sequence(lambda n: n)
 
 
 class CommentFactory(DjangoModelFactory):
