@@ -14,6 +14,7 @@ from workspace import revisions
 from workspace.models import (
     OPEN_STATUSES,
     ORGANIZATION_RESTORE_WINDOW,
+    ROW_VALUES,
     SIGN_IN_ACTIONS,
     AuditAction,
     AuditLog,
@@ -34,6 +35,7 @@ from workspace.models import (
     TaskStatus,
     Watch,
 )
+from workspace.models.tasks import row_expressions
 from workspace.tenancy import all_tenants
 
 
@@ -659,7 +661,7 @@ def board_column(*, tasks: QuerySet[Task], cursor: str | None = None, size: int 
     ordered = tasks.board_order()
     if cursor:
         ordered = ordered.filter(board_key__lt=cursor)
-    rows = list(ordered.values(*ROW_VALUES, "board_key")[: size + 1])
+    rows = list(ordered.values(*ROW_VALUES, "board_key", **row_expressions())[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
     return rows, (rows[-1]["board_key"] if more else None)

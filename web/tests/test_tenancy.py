@@ -64,6 +64,7 @@ def build_tenant(slug: str, tasks: int) -> TenantObjects:
             data=b"Title\nImported\n",
             rows=1,
             plan={"mapping": ["title"]},
+        )
         label = LabelFactory(organization=organization, name=f"{slug}-label")
         checklist_item = ChecklistItemFactory(task=task, position=0)
         ChecklistItemFactory(task=task, position=1)  # something to move past
