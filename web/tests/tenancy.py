@@ -35,6 +35,7 @@ class TenantObjects:
         return download_token(self.export)
 
     inbox_item: object
+    bulk_edit: object
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,10 @@ TENANT_ROUTES: dict[str, Route] = {
         },
     ),
     "web:task-delete": Route(lambda o: {"number": o.task.number}),
+    "web:task-bulk": Route(
+        no_kwargs, post_data=lambda o: {"op": "status:done", "task": [o.task.number]}
+    ),
+    "web:task-bulk-undo": Route(lambda o: {"pk": o.bulk_edit.pk}),
     "web:task-assign": Route(
         lambda o: {"number": o.task.number}, post_data=lambda o: {"assignee": "me"}
     ),

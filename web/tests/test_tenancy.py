@@ -8,7 +8,7 @@ from django.apps import apps
 from django.urls import resolve, reverse
 from django.utils import timezone
 
-from workspace.models import ExportStatus, OrganizationExport, Role
+from workspace.models import BulkEdit, BulkField, ExportStatus, OrganizationExport, Role
 from workspace.tenancy import organization_scope
 from workspace.tests.factories import (
     CommentFactory,
@@ -55,6 +55,15 @@ def build_tenant(slug: str, tasks: int) -> TenantObjects:
             expires_at=timezone.now() + timedelta(hours=1),
         )
         inbox_item = InboxItemFactory(recipient=owner, task=task)
+        bulk_edit = BulkEdit.objects.create(
+            organization=organization,
+            actor=member,
+            field=BulkField.PRIORITY,
+            value=1,
+            before=[[task.pk, task.priority]],
+            changed=1,
+            stamp=task.updated_at,
+        )
     return TenantObjects(
         organization=organization,
         owner=owner,
@@ -67,6 +76,7 @@ def build_tenant(slug: str, tasks: int) -> TenantObjects:
         deleted_task=deleted_task,
         export=export,
         inbox_item=inbox_item,
+        bulk_edit=bulk_edit,
     )
 
 
