@@ -15,6 +15,7 @@ from web.views import (
     members,
     mentions,
     organizations,
+    palette,
     profile,
     projects,
     tasks,
@@ -99,6 +100,7 @@ organization_patterns = [
     ),
     path("tasks/new/", tasks.TaskCreateView.as_view(), name="task-create"),
     path("tasks/bulk/", bulk.BulkEditView.as_view(), name="task-bulk"),
+    path("palette/", palette.PaletteView.as_view(), name="palette"),
     path("tasks/bulk/<int:pk>/undo/", bulk.BulkUndoView.as_view(), name="task-bulk-undo"),
     path("tasks/<int:number>/", include(task_patterns)),
     path("projects/", projects.ProjectListView.as_view(), name="project-list"),
@@ -144,6 +146,7 @@ urlpatterns = [
     path("accounts/delete/", profile.AccountDeleteView.as_view(), name="account-delete"),
     path("accounts/time-zone/", time_zone.TimeZoneView.as_view(), name="time-zone"),
     path("orgs/new/", organizations.OrganizationCreateView.as_view(), name="org-create"),
+    path("palette/", palette.PaletteHomeView.as_view(), name="palette-home"),
     path("orgs/import/", exports.OrganizationImportView.as_view(), name="org-import"),
     # Tokens are token_urlsafe(): exactly the slug alphabet.
     path(
