@@ -40,7 +40,7 @@ def statuses(tasks):
 
 
 def test_select_three_rows_with_x_set_priority_reload_and_undo(live_server, page, team):
-    mia, project = team
+    _, project = team
     tasks = make(project, 4, priority=Priority.LOW)
     sign_in(page, live_server.url, "mia@example.com", DEFAULT_PASSWORD)
     page.goto(f"{live_server.url}/o/acme/tasks/")
@@ -55,7 +55,9 @@ def test_select_three_rows_with_x_set_priority_reload_and_undo(live_server, page
     bar.get_by_text("Priority", exact=True).click()
     bar.get_by_role("button", name="Urgent").click()
 
-    expect(page.get_by_role("status").filter(has_text="Set the priority of 3 tasks")).to_be_visible()
+    expect(
+        page.get_by_role("status").filter(has_text="Set the priority of 3 tasks")
+    ).to_be_visible()
     page.reload()
     # The list shows newest first: j, j, j picked the three newest tasks.
     assert priorities(tasks) == [Priority.LOW] + [Priority.URGENT] * 3
@@ -105,7 +107,9 @@ def test_select_all_matching_a_filter_spanning_three_pages(live_server, page, te
     bar.get_by_text("Priority", exact=True).click()
     bar.get_by_role("button", name="High").click()
 
-    expect(page.get_by_role("status").filter(has_text="Set the priority of 55 tasks")).to_be_visible()
+    expect(
+        page.get_by_role("status").filter(has_text="Set the priority of 55 tasks")
+    ).to_be_visible()
     assert set(priorities(matching)) == {Priority.HIGH}
     assert set(priorities(other)) == {Priority.LOW}
 

@@ -45,6 +45,8 @@ EDIT_TASK = 2
 EDIT_POOL = (1001, 400)
 EDIT_VERSION = "1764547200000000"  # 2025-12-01 00:00 UTC, as a version token
 CONNECTIONS = 4
+# The bulk scenario's tasks: BULK_TASKS numbers from BULK_FIRST, all due on BULK_DUE.
+BULK_FIRST, BULK_TASKS, BULK_DUE = 20001, 1000, "2099-01-01"
 INBOX_ITEMS = 1000
 # Targets that hold for every scenario; each scenario adds its own (see SCENARIOS). Throughput is
 # judged relative to the authenticated floor measured in the same run (this box is shared and
@@ -103,6 +105,21 @@ SCENARIOS = [
             "BENCH_BODY": "context=row",
         },
         targets={"min_ratio": 0.7},
+    ),
+    # Bulk edit: "select all matching" a filter of exactly BULK_TASKS tasks (given a due date
+    # no other task has, by PREPARE) and set their status, alternating between two statuses so
+    # that every request changes them all. One transaction; must stay under 2 s at 100k tasks.
+    Scenario(
+        "bulk_status_1000",
+        "POST",
+        f"/o/{ORG}/tasks/bulk/",
+        {
+            "BENCH_BODY": "all=1&query="
+            + urllib.parse.quote(f"due_after={BULK_DUE}&due_before={BULK_DUE}"),
+            "BENCH_TOGGLE": "op=status:todo,status:in_progress",
+            "BENCH_BULK": "1",
+        },
+        targets={"max_p50_ms": 2000, "max_queries": 14},
     ),
 ]
 
@@ -179,6 +196,11 @@ with organization_scope(organization):
         updated_at=version_from_token("{EDIT_VERSION}"),
         field_changed_at={{}},
     )
+    from datetime import date
+    Task.all_objects.filter(due_date=date.fromisoformat("{BULK_DUE}")).update(due_date=None)
+    Task.all_objects.filter(
+        number__gte={BULK_FIRST}, number__lt={BULK_FIRST} + {BULK_TASKS}
+    ).update(due_date=date.fromisoformat("{BULK_DUE}"), deleted_at=None)
     print(Comment.objects.filter(task=task).count())
 """
 
@@ -202,6 +224,10 @@ for scenario in scenarios:
     with CaptureQueriesContext(connection) as queries:
         if method == "GET":
             response = client.get(path, **headers)
+        elif extra.get("BENCH_BULK"):
+            from urllib.parse import parse_qsl
+            data = {**dict(parse_qsl(extra["BENCH_BODY"])), "op": "status:in_progress"}
+            response = client.post(path, data)
         else:
             number = int(extra["BENCH_POOL"].split(":")[0]) - 1  # just before the pool
             with organization_scope(organization):
@@ -417,8 +443,9 @@ def misses(scenario: Scenario, figures: dict) -> list[str]:
     found = []
     if not scenario.judged:
         return found
-    if (figures.get("queries") or 0) > TARGETS["queries"]:
-        found.append(f"{figures['queries']} queries > {TARGETS['queries']}")
+    budget = scenario.targets.get("max_queries", TARGETS["queries"])
+    if (figures.get("queries") or 0) > budget:
+        found.append(f"{figures['queries']} queries > {budget}")
     if figures["errors"]:
         found.append(f"{figures['errors']} errors")
     if figures["p50_ms"] and figures["p99_ms"] > TARGETS["p99_over_p50"] * figures["p50_ms"]:
@@ -430,6 +457,8 @@ def misses(scenario: Scenario, figures: dict) -> list[str]:
         found.append(
             f"throughput {figures['ratio_to_floor']:.0%} of the floor < {targets['min_ratio']:.0%}"
         )
+    if "max_p50_ms" in targets and figures["p50_ms"] > targets["max_p50_ms"]:
+        found.append(f"p50 {figures['p50_ms']} ms > {targets['max_p50_ms']} ms")
     if "max_bytes" in targets and figures["bytes"] > targets["max_bytes"]:
         found.append(f"{figures['bytes']} bytes > {targets['max_bytes']}")
     if (

@@ -41,6 +41,8 @@ def fresh(task) -> Task:
 
 
 BULK = "/o/acme/tasks/bulk/"
+# The bench holds its bulk scenario to this (scripts/bench.py).
+BULK_QUERIES = 14
 
 
 def only_bulk(project) -> BulkEdit:
@@ -213,3 +215,26 @@ def test_a_second_undo_says_so(client, mia, project):
     response = client.post(url, follow=True)
 
     assert messages_of(response)[-1] == "This change was already undone."
+
+
+def test_a_bulk_post_costs_the_same_queries_for_5_or_60_tasks(client, mia, project):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(mia.user)
+    data = {"all": "1", "query": "due_after=2099-01-01&due_before=2099-01-01"}
+
+    def count(value):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(BULK, {**data, "op": f"status:{value}"})
+        assert response.status_code == 302
+        return len(queries)
+
+    make(project, 5, due_date="2099-01-01")
+    count("done")
+    small = count("in_progress")
+    make(project, 55, due_date="2099-01-01")
+    large = count("done")
+
+    assert small == large
+    assert large <= BULK_QUERIES, large
