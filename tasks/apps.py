@@ -15,6 +15,7 @@ class TasksConfig(AppConfig):
     def ready(self) -> None:
         from tasks import (  # noqa: F401
             billing,
+            bulk,
             cleanup,
             digests,
             exports,

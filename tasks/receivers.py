@@ -5,6 +5,7 @@ from datetime import datetime
 from django.dispatch import receiver
 
 from tasks.billing import sync_billing_status
+from tasks.bulk import run_bulk_edit
 from tasks.exports import build_organization_export
 from tasks.notifications import deliver_notification
 from tasks.queue import enqueue_safely, schedule_safely
@@ -33,3 +34,8 @@ def queue_billing_sync(sender, organization_id, **kwargs):
 @receiver(signals.export_requested, dispatch_uid="jobs.export_requested")
 def queue_export(sender, organization_id, export_id, **kwargs):
     enqueue_safely(build_organization_export, organization_id, export_id)
+
+
+@receiver(signals.bulk_edit_queued, dispatch_uid="jobs.bulk_edit_queued")
+def queue_bulk_edit(sender, organization_id, bulk_id, **kwargs):
+    enqueue_safely(run_bulk_edit, organization_id, bulk_id)

@@ -101,6 +101,7 @@ organization_patterns = [
     path("tasks/new/", tasks.TaskCreateView.as_view(), name="task-create"),
     path("tasks/bulk/", bulk.BulkEditView.as_view(), name="task-bulk"),
     path("palette/", palette.PaletteView.as_view(), name="palette"),
+    path("tasks/bulk/<int:pk>/", bulk.BulkProgressView.as_view(), name="task-bulk-progress"),
     path("tasks/bulk/<int:pk>/undo/", bulk.BulkUndoView.as_view(), name="task-bulk-undo"),
     path("tasks/<int:number>/", include(task_patterns)),
     path("projects/", projects.ProjectListView.as_view(), name="project-list"),

@@ -19,3 +19,5 @@ organization_deleted = Signal()
 export_requested = Signal()
 # kwargs: organization_id — Stripe reported a change to the organization's subscription.
 billing_changed = Signal()
+# A bulk edit too large for one transaction was queued (kwargs: organization_id, bulk_id).
+bulk_edit_queued = Signal()

@@ -118,6 +118,7 @@ TENANT_ROUTES: dict[str, Route] = {
         no_kwargs, post_data=lambda o: {"op": "status:done", "task": [o.task.number]}
     ),
     "web:task-bulk-undo": Route(lambda o: {"pk": o.bulk_edit.pk}),
+    "web:task-bulk-progress": Route(lambda o: {"pk": o.bulk_edit.pk}),
     "web:palette": Route(no_kwargs),
     "web:task-assign": Route(
         lambda o: {"number": o.task.number}, post_data=lambda o: {"assignee": "me"}

@@ -238,3 +238,52 @@ def test_a_bulk_post_costs_the_same_queries_for_5_or_60_tasks(client, mia, proje
 
     assert small == large
     assert large <= BULK_QUERIES, large
+
+
+def test_more_than_the_limit_runs_in_the_background_with_progress(
+    client, mia, project, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr("workspace.services.bulk.BULK_MAX", 2)
+    tasks = make(project, 3, priority=Priority.LOW)
+    client.force_login(mia.user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            BULK, {"op": "priority:high", "all": "1", "next": "/o/acme/tasks/"}, follow=True
+        )
+
+    assert messages_of(response) == [
+        "3 tasks match: they are changed in the background (the list shows the progress)."
+    ]
+    assert {fresh(t).priority for t in tasks} == {Priority.HIGH}
+    bulk = only_bulk(project)
+    progress = reverse("web:task-bulk-progress", kwargs={"org_slug": "acme", "pk": bulk.pk})
+    page = response.content.decode()
+    assert f'hx-get="{progress}"' in page
+    shown = client.get(progress, HTTP_HX_REQUEST="true").content.decode()
+    assert "Done: set the priority of 3 tasks to High." in shown
+    assert "Undo" in shown
+    # Shown once: the list no longer asks for it.
+    assert f'hx-get="{progress}"' not in client.get("/o/acme/tasks/").content.decode()
+    assert "Bulk change" in client.get(progress).content.decode()
+
+
+def test_a_running_job_polls_its_progress(client, mia, project):
+    tasks = make(project, 2)
+    with organization_scope(project.organization):
+        from workspace.services.bulk import task_bulk_queue
+
+        bulk = task_bulk_queue(
+            organization=project.organization,
+            actor=mia,
+            tasks=Task.objects.filter(pk__in=[t.pk for t in tasks]),
+            field_name="status",
+            value="done",
+        )
+    client.force_login(mia.user)
+    url = reverse("web:task-bulk-progress", kwargs={"org_slug": "acme", "pk": bulk.pk})
+
+    html = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+
+    assert 'hx-trigger="every 1s"' in html
+    assert 'max="2" value="0"' in html

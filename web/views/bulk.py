@@ -12,8 +12,11 @@ from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views import View
+from django.views.generic import TemplateView
 
+from web.bulk_jobs import SESSION_JOBS, remember_job
 from web.filters import TaskFilter
+from web.htmx import wants_fragment
 from web.mixins import OrganizationMixin
 from web.ratelimit import WriteLimitMixin
 from web.templatetags.tandem import UNDO_PREFIX
@@ -124,6 +127,8 @@ class BulkEditView(OrganizationMixin, WriteLimitMixin, View):
                 field_name=field,
                 value=value,
             )
+        except services.TooManyTasks:
+            return self.queue(field, value, back)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect(back)
@@ -141,6 +146,60 @@ class BulkEditView(OrganizationMixin, WriteLimitMixin, View):
             extra_tags=f"{UNDO_PREFIX}{undo}",
         )
         return redirect(back)
+
+    def queue(self, field, value, back):
+        """More tasks than one transaction changes: a background job, whose progress the
+        lists show (the member's running jobs are kept in the session)."""
+        try:
+            bulk = services.task_bulk_queue(
+                organization=self.organization,
+                actor=self.membership,
+                tasks=self.selection(),
+                field_name=field,
+                value=value,
+            )
+        except ValidationError as error:
+            messages.error(self.request, " ".join(error.messages))
+            return redirect(back)
+        self.count_write()
+        remember_job(self.request, bulk)
+        messages.info(
+            self.request,
+            f"{bulk.total:,} tasks match: they are changed in the background "
+            "(the list shows the progress).",
+        )
+        return redirect(back)
+
+
+class BulkProgressView(OrganizationMixin, TemplateView):
+    """``GET /o/<org>/tasks/bulk/<pk>/``: a background bulk edit's progress, polled by the
+    list while it runs; once it is done, what it changed (with Undo), shown once."""
+
+    template_name = "web/bulk_progress.html"
+
+    def get_context_data(self, **kwargs):
+        bulk = get_object_or_404(
+            BulkEdit.objects.filter(organization=self.organization, actor=self.membership),
+            pk=self.kwargs["pk"],
+        )
+        if not bulk.is_running:
+            jobs = self.request.session.get(SESSION_JOBS, [])
+            remaining = [job for job in jobs if job[1] != bulk.pk]
+            if remaining != jobs:
+                self.request.session[SESSION_JOBS] = remaining
+        kwargs.update(
+            bulk=bulk,
+            summary=services.summary(bulk),
+            undo=reverse(
+                "web:task-bulk-undo", kwargs={"org_slug": self.organization.slug, "pk": bulk.pk}
+            ),
+        )
+        return super().get_context_data(**kwargs)
+
+    def get_template_names(self):
+        if wants_fragment(self.request):
+            return [f"{self.template_name}#bulk-progress"]
+        return [self.template_name]
 
 
 class BulkUndoView(OrganizationMixin, WriteLimitMixin, View):

@@ -14,6 +14,7 @@ from django_filters.views import FilterView
 from django_htmx.http import trigger_client_event
 from django_tables2 import SingleTableMixin
 
+from web.bulk_jobs import running_jobs
 from web.filters import TaskFilter
 from web.forms.comments import CommentForm
 from web.forms.tasks import INLINE_FIELDS, InlineTaskForm, TaskForm, parse_version
@@ -122,6 +123,7 @@ class TaskListView(TaskObjectMixin, SingleTableMixin, FilterView):
         kwargs.setdefault("priorities", Priority.key_choices())
         kwargs.setdefault("bulk_members", self.member_names())
         kwargs.setdefault("bulk_projects", selectors.project_names(organization=self.organization))
+        kwargs.setdefault("bulk_jobs", running_jobs(self.request, self.organization))
         return super().get_context_data(**kwargs)
 
 

@@ -1,6 +1,6 @@
 from .audit import SIGN_IN_ACTIONS, AuditAction, AuditLog
 from .base import SoftDeleteModel, TenantModel, TimeStampedModel, tenant_manager
-from .bulk import BulkEdit, BulkField
+from .bulk import BulkEdit, BulkField, BulkState
 from .comments import Comment
 from .exports import ExportStatus, OrganizationExport
 from .inbox import EVENT_TOPICS, RECENT_EVENTS_MAX, EventKind, InboxItem, ReminderRun, Watch
@@ -39,6 +39,7 @@ __all__ = [
     "AuditLog",
     "BulkEdit",
     "BulkField",
+    "BulkState",
     "Comment",
     "CustomField",
     "EventKind",

@@ -14,6 +14,13 @@ class BulkField(models.TextChoices):
     TRASH = "trash", "trash"
 
 
+class BulkState(models.TextChoices):
+    DONE = "done", "done"
+    QUEUED = "queued", "queued"
+    RUNNING = "running", "running"
+    FAILED = "failed", "failed"
+
+
 class BulkEdit(TenantModel):
     """One bulk action by one member: which field it set to which value on which tasks, and
     each changed task's value before (``before``: ``[[task id, stored value], ...]``), which
@@ -32,6 +39,12 @@ class BulkEdit(TenantModel):
     # The version the changed tasks were given: undo restores a task only if the field was
     # not changed again after it.
     stamp = models.DateTimeField()
+    # Edits of more than BULK_MAX tasks run in the background (workspace.services.bulk): the
+    # tasks named when it was asked for, and how many of them are done.
+    state = models.CharField(max_length=8, choices=BulkState.choices, default=BulkState.DONE)
+    task_ids = models.JSONField(null=True, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    progress = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     undone_at = models.DateTimeField(null=True, blank=True)
 
@@ -39,6 +52,14 @@ class BulkEdit(TenantModel):
 
     class Meta:
         indexes = [models.Index(fields=["organization", "-created_at"], name="bulk_org_created")]
+
+    @property
+    def is_running(self) -> bool:
+        return self.state in (BulkState.QUEUED, BulkState.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, self.progress * 100 // self.total)
 
     def __str__(self) -> str:
         return f"set {self.field} of {self.changed} tasks"

@@ -31,6 +31,7 @@ from workspace.models import (
     AuditLog,
     BulkEdit,
     BulkField,
+    BulkState,
     Membership,
     Notification,
     NotificationKind,
@@ -190,67 +191,84 @@ def summary(bulk: BulkEdit, count: int | None = None) -> str:
     return f"set the {bulk.get_field_display()} of {tasks} to {bulk.value_label}"
 
 
-@transaction.atomic
-def task_bulk_edit(
-    *,
-    organization: Organization,
-    actor: Membership,
-    tasks: QuerySet,
-    field_name: str,
-    value=None,
-) -> BulkResult:
-    """Set ``field_name`` to ``value`` on every task of ``tasks`` (a queryset: its rows are
-    read again inside ``organization``, so ids of another organization match nothing), or move
-    them to the trash (``field_name="trash"``). Tasks that already have the value, or that the
-    actor may not delete, are skipped and counted by reason. More than ``BULK_MAX`` tasks:
-    ``TooManyTasks``, nothing written."""
+def _prepare(organization: Organization, actor: Membership, field_name: str, value):
+    """The checked actor and value: ``(stored value, label, named object)``."""
     _check_actor(organization, actor)
     if field_name not in BulkField.values:
         raise ValidationError("Choose what to change.")
-    trash = field_name == BulkField.TRASH
-    if trash:
-        stored, label, named = None, "the trash", None
-    else:
-        stored, label, named = _value_and_label(organization, field_name, value)
+    if field_name == BulkField.TRASH:
+        return None, "the trash", None
+    return _value_and_label(organization, field_name, value)
+
+
+def _reading(field_name: str) -> list[str]:
+    """The task columns a bulk edit of ``field_name`` reads."""
     column = COLUMNS.get(field_name)
     reading = ["pk", "number", "title", "updated_at", "created_by_id"]
     if column:
         reading.append(column)
     if field_name == BulkField.STATUS:
         reading.extend(["started_at", "completed_at"])
-    selected = (
-        Task.objects.filter(organization=organization, pk__in=tasks.order_by().values("pk"))
-        .select_for_update(of=("self",))
-        .order_by("pk")
-        .values(*reading)[: BULK_MAX + 1]
-    )
-    rows = list(selected)
-    if len(rows) > BULK_MAX:
-        raise TooManyTasks(
-            f"More than {BULK_MAX:,} tasks match: narrow the filter and try again.",
-            code="too_many",
-        )
+    return reading
+
+
+def _partition(rows, *, actor, field_name, stored, label, stamp=None):
+    """The rows the edit changes, and why the others are skipped (``Counter``). With ``stamp``
+    (a background job's version), rows changed after the job began are skipped too."""
+    column = COLUMNS.get(field_name)
     changing, skipped = [], Counter()
     for row in rows:
-        if trash:
-            if not (actor.is_admin or row["created_by_id"] == actor.user_id):
+        if stamp is not None and row["updated_at"] >= stamp:
+            skipped["changed while the change ran"] += 1
+        elif field_name == BulkField.TRASH:
+            if actor.is_admin or row["created_by_id"] == actor.user_id:
+                changing.append(row)
+            else:
                 skipped["only admins and their creators delete tasks"] += 1
-                continue
         elif row[column] == stored:
-            skipped[f"already {label}" if field_name != "project" else f"already in {label}"] += 1
-            continue
-        changing.append(row)
-    if not changing:
-        return BulkResult(bulk=None, matched=len(rows), changed=0, skipped=dict(skipped))
+            skipped[f"already in {label}" if field_name == "project" else f"already {label}"] += 1
+        else:
+            changing.append(row)
+    return changing, skipped
 
-    stamp = _next_version(changing)
-    ids = [row["pk"] for row in changing]
-    batch = uuid.uuid4()
-    if trash:
+
+def _before(field_name: str, rows) -> list[list]:
+    """What undo puts back, per task (see ``BulkEdit.before``)."""
+    if field_name == BulkField.TRASH:
+        return [[row["pk"], None] for row in rows]
+    column = COLUMNS[field_name]
+    if field_name == BulkField.STATUS:
+        return [
+            [
+                row["pk"],
+                row[column],
+                row["started_at"] and row["started_at"].isoformat(),
+                row["completed_at"] and row["completed_at"].isoformat(),
+            ]
+            for row in rows
+        ]
+    return [[row["pk"], _stored(row[column])] for row in rows]
+
+
+def _write(*, organization, actor, bulk: BulkEdit, rows, stored, named) -> None:
+    """Change ``rows`` (locked) as ``bulk`` says, with an audit entry per task: a fixed number
+    of queries however many rows."""
+    field_name, stamp = bulk.field, bulk.stamp
+    column = COLUMNS.get(field_name)
+    ids = [row["pk"] for row in rows]
+    content_type = ContentType.objects.get_for_model(Task)
+    if field_name == BulkField.TRASH:
         Task.objects.filter(pk__in=ids).update(
-            deleted_at=stamp, deleted_by=actor.user, deletion_batch=batch, updated_at=stamp
+            deleted_at=stamp, deleted_by=actor.user, deletion_batch=bulk.value, updated_at=stamp
         )
-        before = [[row["pk"], None] for row in changing]
+        _audit_entries(
+            organization=organization,
+            actor=actor,
+            action=AuditAction.DELETED,
+            rows=rows,
+            changes_for=lambda row: {},
+            content_type=content_type,
+        )
     else:
         update = {
             column: stored,
@@ -264,69 +282,216 @@ def task_bulk_edit(
             if stored == TaskStatus.IN_PROGRESS:
                 update["started_at"] = Coalesce(F("started_at"), Value(stamp))
             update["completed_at"] = stamp if stored == TaskStatus.DONE else None
-            before = [
-                [
-                    row["pk"],
-                    row[column],
-                    _stored(row["started_at"] and row["started_at"].isoformat()),
-                    _stored(row["completed_at"] and row["completed_at"].isoformat()),
-                ]
-                for row in changing
-            ]
-        else:
-            before = [[row["pk"], _stored(row[column])] for row in changing]
         Task.objects.filter(pk__in=ids).update(**update)
-    revisions.changed(organization.pk, revisions.TASKS)
-    bulk = BulkEdit.objects.create(
-        organization=organization,
-        actor=actor,
-        field=field_name,
-        value=str(batch) if trash else _stored(stored),
-        value_label=label[:200],
-        before=before,
-        changed=len(changing),
-        skipped=sum(skipped.values()),
-        stamp=stamp,
-    )
-    content_type = ContentType.objects.get_for_model(Task)
-    if trash:
-        _audit_entries(
-            organization=organization,
-            actor=actor,
-            action=AuditAction.DELETED,
-            rows=changing,
-            changes_for=lambda row: {},
-            content_type=content_type,
-        )
-    else:
-        names = _names(organization, field_name, [row[column] for row in changing])
+        names = _names(organization, field_name, [row[column] for row in rows])
         new = named if named is not None else stored
         _audit_entries(
             organization=organization,
             actor=actor,
             action=AuditAction.UPDATED,
-            rows=changing,
+            rows=rows,
             changes_for=lambda row: describe_changes(
                 Task, {field_name: (_readable(field_name, row[column], names), new)}
             ),
             content_type=content_type,
         )
-    audit_record(
-        organization=organization,
-        actor=actor,
-        action=AuditAction.BULK_UPDATED,
-        target=bulk,
-        object_repr=summary(bulk),
-        changed_fields={"tasks": len(changing), field_name: [None, label]},
-    )
     if field_name == BulkField.ASSIGNEE and stored is not None:
         # The new assignee watches the tasks, as with a single assignment.
         Watch.objects.bulk_create(
             [Watch(organization=organization, task_id=pk, membership_id=stored) for pk in ids],
             ignore_conflicts=True,
         )
-    _notify(organization, actor, bulk, changing)
+    revisions.changed(organization.pk, revisions.TASKS)
+
+
+def _finish(organization, actor, bulk: BulkEdit, rows) -> None:
+    """The grouped entry of the activity page and the e-mails (once per person)."""
+    audit_record(
+        organization=organization,
+        actor=actor,
+        action=AuditAction.BULK_UPDATED,
+        target=bulk,
+        object_repr=summary(bulk),
+        changed_fields={"tasks": bulk.changed, bulk.field: [None, bulk.value_label]},
+    )
+    _notify(organization, actor, bulk, rows)
+
+
+@transaction.atomic
+def task_bulk_edit(
+    *,
+    organization: Organization,
+    actor: Membership,
+    tasks: QuerySet,
+    field_name: str,
+    value=None,
+) -> BulkResult:
+    """Set ``field_name`` to ``value`` on every task of ``tasks`` (a queryset: its rows are
+    read again inside ``organization``, so ids of another organization match nothing), or move
+    them to the trash (``field_name="trash"``), all in this one transaction. Tasks that already
+    have the value, or that the actor may not delete, are skipped and counted by reason. More
+    than ``BULK_MAX`` tasks: ``TooManyTasks``, nothing written (``task_bulk_queue`` runs such
+    an edit in the background)."""
+    stored, label, named = _prepare(organization, actor, field_name, value)
+    selected = (
+        Task.objects.filter(organization=organization, pk__in=tasks.order_by().values("pk"))
+        .select_for_update(of=("self",))
+        .order_by("pk")
+        .values(*_reading(field_name))[: BULK_MAX + 1]
+    )
+    rows = list(selected)
+    if len(rows) > BULK_MAX:
+        raise TooManyTasks(
+            f"More than {BULK_MAX:,} tasks match: they are changed in the background.",
+            code="too_many",
+        )
+    changing, skipped = _partition(
+        rows, actor=actor, field_name=field_name, stored=stored, label=label
+    )
+    if not changing:
+        return BulkResult(bulk=None, matched=len(rows), changed=0, skipped=dict(skipped))
+    trash = field_name == BulkField.TRASH
+    bulk = BulkEdit.objects.create(
+        organization=organization,
+        actor=actor,
+        field=field_name,
+        value=str(uuid.uuid4()) if trash else _stored(stored),
+        value_label=label[:200],
+        before=_before(field_name, changing),
+        changed=len(changing),
+        skipped=sum(skipped.values()),
+        total=len(rows),
+        progress=len(rows),
+        stamp=_next_version(changing),
+    )
+    _write(
+        organization=organization, actor=actor, bulk=bulk, rows=changing, stored=stored, named=named
+    )
+    _finish(organization, actor, bulk, changing)
     return BulkResult(bulk=bulk, matched=len(rows), changed=len(changing), skipped=dict(skipped))
+
+
+# A background bulk edit changes this many tasks per transaction, and at most JOB_MAX tasks.
+JOB_CHUNK = 1000
+JOB_MAX = 200_000
+
+
+@transaction.atomic
+def task_bulk_queue(
+    *,
+    organization: Organization,
+    actor: Membership,
+    tasks: QuerySet,
+    field_name: str,
+    value=None,
+) -> BulkEdit:
+    """A bulk edit too large for one transaction, to run in the background
+    (``task_bulk_run``, in chunks of ``JOB_CHUNK`` tasks, each its own transaction). The tasks
+    are the ones ``tasks`` names now (inside ``organization``); tasks changed after the job
+    began are left as they are (and counted as skipped)."""
+    stored, label, _named = _prepare(organization, actor, field_name, value)
+    ids = list(
+        Task.objects.filter(organization=organization, pk__in=tasks.order_by().values("pk"))
+        .order_by("pk")
+        .values_list("pk", flat=True)[: JOB_MAX + 1]
+    )
+    if len(ids) > JOB_MAX:
+        raise TooManyTasks(
+            f"More than {JOB_MAX:,} tasks match: narrow the filter and try again.",
+            code="too_many",
+        )
+    trash = field_name == BulkField.TRASH
+    bulk = BulkEdit.objects.create(
+        organization=organization,
+        actor=actor,
+        field=field_name,
+        value=str(uuid.uuid4()) if trash else _stored(stored),
+        value_label=label[:200],
+        state=BulkState.QUEUED,
+        task_ids=ids,
+        total=len(ids),
+        stamp=_next_version([]),
+    )
+    bulk_id = bulk.pk
+    transaction.on_commit(
+        lambda: signals.bulk_edit_queued.send(
+            sender=BulkEdit, organization_id=organization.pk, bulk_id=bulk_id
+        )
+    )
+    return bulk
+
+
+def _named(organization: Organization, bulk: BulkEdit):
+    if bulk.field == BulkField.ASSIGNEE and bulk.value is not None:
+        return Membership.objects.select_related("user").get(pk=bulk.value)
+    if bulk.field == BulkField.PROJECT:
+        return Project.all_objects.get(pk=bulk.value)
+    return None
+
+
+def task_bulk_run(*, bulk_id: int) -> BulkEdit:
+    """Run a queued bulk edit, chunk by chunk; ``progress`` counts the tasks done so far (the
+    list shows it). Safe to run again: it resumes after the last committed chunk."""
+    with transaction.atomic():
+        bulk = BulkEdit.objects.select_for_update().get(pk=bulk_id)
+        if bulk.state not in (BulkState.QUEUED, BulkState.RUNNING):
+            return bulk
+        bulk.state = BulkState.RUNNING
+        bulk.save(update_fields=["state"])
+    organization = bulk.organization
+    actor = Membership.objects.select_related("user").filter(pk=bulk.actor_id).first()
+    if actor is None:  # left the organization since
+        BulkEdit.objects.filter(pk=bulk.pk).update(state=BulkState.FAILED)
+        bulk.state = BulkState.FAILED
+        return bulk
+    named = _named(organization, bulk)
+    stored = named.pk if named is not None else bulk.value
+    if bulk.field == BulkField.DUE_DATE and stored is not None:
+        stored = date.fromisoformat(stored)
+    ids = bulk.task_ids or []
+    while bulk.progress < len(ids):
+        chunk = ids[bulk.progress : bulk.progress + JOB_CHUNK]
+        with transaction.atomic():
+            rows = list(
+                Task.objects.filter(organization=organization, pk__in=chunk)
+                .select_for_update(of=("self",))
+                .order_by("pk")
+                .values(*_reading(bulk.field))
+            )
+            changing, skipped = _partition(
+                rows,
+                actor=actor,
+                field_name=bulk.field,
+                stored=stored,
+                label=bulk.value_label,
+                stamp=bulk.stamp,
+            )
+            if changing:
+                _write(
+                    organization=organization,
+                    actor=actor,
+                    bulk=bulk,
+                    rows=changing,
+                    stored=stored,
+                    named=named,
+                )
+            bulk.before = [*bulk.before, *_before(bulk.field, changing)]
+            bulk.changed += len(changing)
+            bulk.skipped += sum(skipped.values()) + len(chunk) - len(rows)
+            bulk.progress += len(chunk)
+            bulk.save(update_fields=["before", "changed", "skipped", "progress"])
+    with transaction.atomic():
+        bulk.state = BulkState.DONE
+        bulk.save(update_fields=["state"])
+        if bulk.changed:
+            changed = {entry[0] for entry in bulk.before}
+            rows = list(
+                Task.all_objects.filter(organization=organization, pk__in=changed)
+                .order_by("pk")
+                .values("pk", "number")
+            )
+            _finish(organization, actor, bulk, rows)
+    return bulk
 
 
 def _topic(bulk: BulkEdit) -> Topic:
@@ -441,6 +606,8 @@ def task_bulk_undo(*, bulk: BulkEdit, actor: Membership) -> BulkResult:
         raise PermissionDenied("Only its author (for a few minutes) or an admin undoes it.")
     if bulk.undone_at is not None:
         raise ValidationError("This change was already undone.")
+    if bulk.is_running:
+        raise ValidationError("This change is still running: undo it once it is done.")
     trash = bulk.field == BulkField.TRASH
     by_id = {row[0]: row for row in bulk.before}
     current = list(

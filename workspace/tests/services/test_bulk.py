@@ -19,7 +19,14 @@ from workspace.models import (
     TaskStatus,
     Watch,
 )
-from workspace.services.bulk import BULK_MAX, TooManyTasks, task_bulk_edit, task_bulk_undo
+from workspace.services.bulk import (
+    BULK_MAX,
+    TooManyTasks,
+    task_bulk_edit,
+    task_bulk_queue,
+    task_bulk_run,
+    task_bulk_undo,
+)
 from workspace.services.tasks import StaleTaskError, task_update
 from workspace.tenancy import organization_scope
 from workspace.tests.factories import (
@@ -428,3 +435,87 @@ def test_the_email_goes_out_once_with_the_task_links(
     assert mail.to == [admin.user.email]
     assert "set the assignee of 2 tasks to Adam Admin" in mail.subject
     assert f"/o/{in_org.slug}/tasks/" in mail.body
+
+
+def test_a_background_edit_runs_in_chunks_and_can_be_undone(project, member, in_org, monkeypatch):
+    monkeypatch.setattr("workspace.services.bulk.JOB_CHUNK", 2)
+    tasks = TaskFactory.create_batch(5, project=project, priority=Priority.LOW)
+    bulk = task_bulk_queue(
+        organization=in_org,
+        actor=member,
+        tasks=_tasks(in_org),
+        field_name="priority",
+        value=Priority.HIGH,
+    )
+    assert (bulk.state, bulk.total, bulk.progress) == ("queued", 5, 0)
+    late = tasks[4]
+    task_update(task=_fresh(late), actor=member, data={"title": "Edited while it ran"})
+
+    done = task_bulk_run(bulk_id=bulk.pk)
+
+    assert (done.state, done.progress, done.changed, done.skipped) == ("done", 5, 4, 1)
+    assert [_fresh(t).priority for t in tasks] == [Priority.HIGH] * 4 + [Priority.LOW]
+    grouped = AuditLog.objects.get(action=AuditAction.BULK_UPDATED)
+    assert grouped.object_repr == "set the priority of 4 tasks to High"
+    assert task_bulk_run(bulk_id=bulk.pk).changed == 4  # a second run does nothing
+    task_bulk_undo(bulk=done, actor=member)
+    assert {_fresh(t).priority for t in tasks} == {Priority.LOW}
+
+
+def test_a_queued_edit_is_refused_undo_until_done_and_stops_without_its_actor(
+    project, member, admin, in_org
+):
+    TaskFactory.create_batch(2, project=project, created_by=member.user)
+    bulk = task_bulk_queue(
+        organization=in_org, actor=member, tasks=_tasks(in_org), field_name="trash"
+    )
+
+    with pytest.raises(ValidationError, match="still running"):
+        task_bulk_undo(bulk=bulk, actor=admin)
+    member.delete()
+
+    assert task_bulk_run(bulk_id=bulk.pk).state == "failed"
+    assert not Task.all_objects.filter(deleted_at__isnull=False).exists()
+
+
+def test_background_edits_of_every_field(project, member, admin, in_org):
+    other = ProjectFactory(organization=in_org)
+    task = TaskFactory(project=project, created_by=member.user)
+    for field_name, value in [
+        ("assignee", admin),
+        ("project", other),
+        ("due_date", date(2030, 3, 4)),
+        ("status", TaskStatus.DONE),
+        ("trash", None),
+    ]:
+        bulk = task_bulk_queue(
+            organization=in_org,
+            actor=member,
+            tasks=Task.objects.filter(pk=task.pk),
+            field_name=field_name,
+            value=value,
+        )
+        assert task_bulk_run(bulk_id=bulk.pk).changed == 1, field_name
+
+    after = _fresh(task)
+    assert (after.assignee, after.project, after.due_date, after.status) == (
+        admin,
+        other,
+        date(2030, 3, 4),
+        TaskStatus.DONE,
+    )
+    assert after.deleted_at is not None
+
+
+def test_more_than_a_job_takes_is_refused(project, member, in_org, monkeypatch):
+    monkeypatch.setattr("workspace.services.bulk.JOB_MAX", 1)
+    TaskFactory.create_batch(2, project=project)
+
+    with pytest.raises(TooManyTasks, match="More than 1 tasks"):
+        task_bulk_queue(
+            organization=in_org,
+            actor=member,
+            tasks=_tasks(in_org),
+            field_name="status",
+            value=TaskStatus.DONE,
+        )
