@@ -185,7 +185,16 @@ def test_i_assigns_to_me_and_c_opens_new_task_keeping_the_project(live_server, p
     page.keyboard.press("Escape")
     page.locator("h1").click()
     page.keyboard.press("c")
-    page.wait_for_url("**/tasks/new/?project=launch")
+    dialog = page.get_by_role("dialog", name="New task")
+    expect(dialog.get_by_label("Project")).to_have_value(str(project.pk))
+    expect(dialog.get_by_label("Title")).to_be_focused()
+    page.keyboard.type("Book the venue")
+    page.keyboard.press("Enter")
+
+    page.wait_for_url("**/o/acme/tasks/*/")
+    with organization_scope(mia.organization):
+        created = Task.objects.get(title="Book the venue")
+    assert created.project == project
 
 
 def test_ctrl_k_finds_a_task_by_number_and_opens_it(live_server, page, team):

@@ -33,7 +33,9 @@
     var total = parseInt(form.getAttribute("data-total"), 10) || 0;
     var count = isAll(form) ? total : picked.length;
     form.hidden = count === 0;
-    form.querySelector("[data-bulk-count]").textContent = isAll(form) ? "All " + total : count;
+    var capped = form.hasAttribute("data-capped");
+    form.querySelector("[data-bulk-count]").textContent =
+      isAll(form) ? (capped ? "All matching" : "All " + total) : count;
     var page = document.querySelector("[data-bulk-page]");
     if (page) {
       page.checked = all.length > 0 && picked.length === all.length;
@@ -42,7 +44,10 @@
     var offer = form.querySelector("[data-bulk-offer]");
     if (offer) offer.hidden = isAll(form) || picked.length !== all.length || total <= all.length;
     var trash = form.querySelector("[data-bulk-trash]");
-    if (trash) trash.setAttribute("data-confirm", "Move " + plural(count) + " to the trash?");
+    if (trash) {
+      var what = isAll(form) && capped ? "every matching task" : plural(count);
+      trash.setAttribute("data-confirm", "Move " + what + " to the trash?");
+    }
     all.forEach(function (box) {
       var task = box.closest(".task");
       if (task) task.classList.toggle("is-picked", box.checked);
@@ -94,7 +99,7 @@
       var menu = form.querySelector("summary");
       if (menu) menu.focus();
       document.dispatchEvent(new CustomEvent("announce", {
-        detail: { message: "All " + form.getAttribute("data-total") + " matching tasks selected." },
+        detail: { message: "All matching tasks selected." },
       }));
       return;
     }

@@ -98,6 +98,23 @@
     window.location.assign(task.getAttribute("data-url") + "delete/");
   }
 
+  // "c": the quick-create dialog, its form loaded from the page's own "New task" link (which
+  // keeps the current project); without htmx, the link itself.
+  function quickCreate(link) {
+    var dialog = document.getElementById("quick-create");
+    if (!dialog || !window.htmx) { link.click(); return; }
+    var url = link.getAttribute("href");
+    var body = dialog.querySelector("[data-quick-body]");
+    dialog.returnTo = document.activeElement;
+    window.htmx.ajax("GET", url + (url.indexOf("?") < 0 ? "?" : "&") + "quick=1", {
+      source: body, target: body, swap: "innerHTML",
+    }).then(function () {
+      if (!dialog.open) dialog.showModal();
+      var title = body.querySelector("input[name=title]");
+      if (title) title.focus();
+    });
+  }
+
   function openHelp() {
     var dialog = document.getElementById("shortcuts");
     if (!dialog || dialog.open) return;
@@ -170,7 +187,7 @@
     }
     if (key === "c") {
       var create = hotkey("c");
-      if (create) { event.preventDefault(); create.click(); }
+      if (create) { event.preventDefault(); quickCreate(create); }
       return;
     }
     var task = current();

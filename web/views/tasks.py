@@ -222,6 +222,8 @@ class TaskCreateView(TaskFormMixin, TaskObjectMixin, FormView):
 
     def get_template_names(self):
         if wants_fragment(self.request):
+            if self.request.GET.get("quick"):  # the quick-create dialog (static/js/keyboard.js)
+                return [f"{self.template_name}#quick-create"]
             return [f"{self.template_name}#custom-fields"]
         return [self.template_name]
 
