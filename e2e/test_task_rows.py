@@ -253,7 +253,7 @@ def test_on_a_phone_no_page_is_wider_than_the_screen(live_server, browser, team)
         expect(nav).to_be_visible()
         expect(nav.get_by_role("link", name="My tasks")).to_be_visible()
         # Filter menus open within the screen.
-        page.locator("summary", has_text="Status").click()
+        page.locator("#task-filters summary", has_text="Status").click()
         expect(page.get_by_label("In progress")).to_be_visible()
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
         page.keyboard.press("Escape")

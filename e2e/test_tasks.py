@@ -41,7 +41,7 @@ def test_daily_work_loop(live_server, page):
     mark_page(page)
     table = page.locator("#task-table")
     expect(table.locator("tbody tr")).to_have_count(2)
-    page.locator("summary", has_text="Status").click()
+    page.locator("#task-filters summary", has_text="Status").click()
     page.get_by_label("To do").check()
     expect(table.locator("tbody tr")).to_have_count(1)
     htmx_settled(page)

@@ -5,7 +5,8 @@
 -- task's version as the previous answer gave it (X-Task-Version), as an editor in a browser
 -- does: BENCH_POOL="first:count" task numbers, BENCH_VERSION the pool's starting version,
 -- BENCH_TOGGLE="field=a,b" the values each task alternates between, and the path holds "{n}"
--- where the task number goes. Run with one connection per thread (BENCH_THREADS of them), so
+-- where the task number goes. Without BENCH_POOL, BENCH_TOGGLE alternates its field's value at
+-- each request (bulk edits of a fixed set of tasks). Run with one connection per thread (BENCH_THREADS of them), so
 -- that answers come back in the order their requests went out.
 local method = os.getenv("BENCH_METHOD") or "GET"
 local body = os.getenv("BENCH_BODY") or ""
@@ -49,7 +50,12 @@ end
 
 function request()
   if not pool then
-    return wrk.format(nil, nil, nil, method == "POST" and body or nil)
+    local form = body
+    if toggle then -- without a pool (bulk edits): alternate the value at each request
+      cursor = cursor + 1
+      form = body .. "&" .. field .. "=" .. ((cursor % 2 == 1) and b or a)
+    end
+    return wrk.format(nil, nil, nil, method == "POST" and form or nil)
   end
   local n = slice_start + cursor
   cursor = (cursor + 1) % slice_size

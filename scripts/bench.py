@@ -58,6 +58,8 @@ BOARD_PROJECT = "bench-board"
 # A "load more" page deep in the To do column: the cards after this key (see workspace.ranks).
 BOARD_CURSOR = "n0000050000V"
 CONNECTIONS = 4
+# The bulk scenario's tasks: BULK_TASKS numbers from BULK_FIRST, all due on BULK_DUE.
+BULK_FIRST, BULK_TASKS, BULK_DUE = 20001, 1000, "2099-01-01"
 INBOX_ITEMS = 1000
 # Targets that hold for every scenario; each scenario adds its own (see SCENARIOS). Throughput is
 # judged relative to the authenticated floor measured in the same run (this box is shared and
@@ -177,6 +179,21 @@ SCENARIOS = [
         },
         targets={"min_ratio": 0.6},
     ),
+    # Bulk edit: "select all matching" a filter of exactly BULK_TASKS tasks (given a due date
+    # no other task has, by PREPARE) and set their status, alternating between two statuses so
+    # that every request changes them all. One transaction; must stay under 2 s at 100k tasks.
+    Scenario(
+        "bulk_status_1000",
+        "POST",
+        f"/o/{ORG}/tasks/bulk/",
+        {
+            "BENCH_BODY": "all=1&query="
+            + urllib.parse.quote(f"due_after={BULK_DUE}&due_before={BULK_DUE}"),
+            "BENCH_TOGGLE": "op=status:todo,status:in_progress",
+            "BENCH_BULK": "1",
+        },
+        targets={"max_p50_ms": 2000, "max_queries": 14},
+    ),
 ]
 
 
@@ -257,6 +274,11 @@ with organization_scope(organization):
     if not Project.objects.filter(slug="{BOARD_PROJECT}").exists():
         first_project = Project.objects.order_by("pk").first()
         Project.objects.filter(pk=first_project.pk).update(slug="{BOARD_PROJECT}")
+    from datetime import date
+    Task.all_objects.filter(due_date=date.fromisoformat("{BULK_DUE}")).update(due_date=None)
+    Task.all_objects.filter(
+        number__gte={BULK_FIRST}, number__lt={BULK_FIRST} + {BULK_TASKS}
+    ).update(due_date=date.fromisoformat("{BULK_DUE}"), deleted_at=None)
     revisions.changed(organization.pk, revisions.TASKS, revisions.DIRECTORY)
     print(Comment.objects.filter(task=task).count())
 """
@@ -281,6 +303,10 @@ for scenario in scenarios:
     with CaptureQueriesContext(connection) as queries:
         if method == "GET":
             response = client.get(path, **headers)
+        elif extra.get("BENCH_BULK"):
+            from urllib.parse import parse_qsl
+            data = {**dict(parse_qsl(extra["BENCH_BODY"])), "op": "status:in_progress"}
+            response = client.post(path, data)
         else:
             number = int(extra["BENCH_POOL"].split(":")[0]) - 1  # just before the pool
             with organization_scope(organization):
@@ -572,8 +598,9 @@ def misses(scenario: Scenario, figures: dict, results: dict | None = None) -> li
     found = []
     if not scenario.judged:
         return found
-    if (figures.get("queries") or 0) > TARGETS["queries"]:
-        found.append(f"{figures['queries']} queries > {TARGETS['queries']}")
+    budget = scenario.targets.get("max_queries", TARGETS["queries"])
+    if (figures.get("queries") or 0) > budget:
+        found.append(f"{figures['queries']} queries > {budget}")
     if figures["errors"]:
         found.append(f"{figures['errors']} errors")
     if figures["p50_ms"] and figures["p99_ms"] > TARGETS["p99_over_p50"] * figures["p50_ms"]:
@@ -585,6 +612,8 @@ def misses(scenario: Scenario, figures: dict, results: dict | None = None) -> li
         found.append(
             f"throughput {figures['ratio_to_floor']:.0%} of the floor < {targets['min_ratio']:.0%}"
         )
+    if "max_p50_ms" in targets and figures["p50_ms"] > targets["max_p50_ms"]:
+        found.append(f"p50 {figures['p50_ms']} ms > {targets['max_p50_ms']} ms")
     if "max_bytes" in targets and figures["bytes"] > targets["max_bytes"]:
         found.append(f"{figures['bytes']} bytes > {targets['max_bytes']}")
     if (

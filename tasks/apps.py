@@ -16,6 +16,7 @@ class TasksConfig(AppConfig):
         from tasks import (  # noqa: F401
             billing,
             board,
+            bulk,
             cleanup,
             digests,
             exports,

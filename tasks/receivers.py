@@ -6,6 +6,7 @@ from django.dispatch import receiver
 
 from tasks.billing import sync_billing_status
 from tasks.board import respace_board_keys
+from tasks.bulk import run_bulk_edit
 from tasks.exports import build_organization_export
 from tasks.imports import run_task_import
 from tasks.notifications import deliver_notification
@@ -45,3 +46,8 @@ def queue_task_import(sender, organization_id, task_import_id, actor_id, **kwarg
 @receiver(signals.board_keys_long, dispatch_uid="jobs.board_keys_long")
 def queue_board_respace(sender, organization_id, **kwargs):
     enqueue_safely(respace_board_keys, organization_id)
+
+
+@receiver(signals.bulk_edit_queued, dispatch_uid="jobs.bulk_edit_queued")
+def queue_bulk_edit(sender, organization_id, bulk_id, **kwargs):
+    enqueue_safely(run_bulk_edit, organization_id, bulk_id)

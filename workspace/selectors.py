@@ -685,3 +685,42 @@ def project_layout(*, project: Project, membership: Membership) -> str | None:
         .values_list("layout", flat=True)
         .first()
     )
+
+
+# --- Command palette -------------------------------------------------------------------------
+
+PALETTE_TASKS = 8
+PALETTE_PROJECTS = 5
+
+
+def palette_tasks(*, organization: Organization, query: str) -> list[dict]:
+    """Tasks for the command palette: the task numbered ``query`` ("42" or "#42") first, then
+    tasks whose title contains every word of it, newest first. Numbers and titles only."""
+    query = " ".join(query.split())[:200]
+    if not query:
+        return []
+    tasks = Task.objects.filter(organization=organization)
+    number = query.removeprefix("#")
+    by_title = Q()
+    for word in query.split()[:8]:
+        by_title &= Q(title__icontains=word)
+    matches = by_title
+    if number.isdigit() and len(number) < 10:
+        matches = Q(number=int(number)) | by_title
+        tasks = tasks.annotate(exact=Case(When(number=int(number), then=0), default=1))
+    else:
+        tasks = tasks.annotate(exact=Value(1))
+    return list(
+        tasks.filter(matches)
+        .order_by("exact", "-number")
+        .values("number", "title", "status", "project__name")[:PALETTE_TASKS]
+    )
+
+
+def palette_projects(*, organization: Organization, query: str) -> list[tuple[str, str]]:
+    """``(slug, name)`` of active projects whose name contains ``query``, by name."""
+    query = " ".join(query.split())[:200]
+    projects = Project.objects.filter(organization=organization).active()
+    if query:
+        projects = projects.filter(name__icontains=query)
+    return list(projects.order_by(Lower("name")).values_list("slug", "name")[:PALETTE_PROJECTS])

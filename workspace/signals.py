@@ -23,3 +23,5 @@ task_import_queued = Signal()
 billing_changed = Signal()
 # kwargs: organization_id — a board move wrote a long key (a job re-spaces the order).
 board_keys_long = Signal()
+# A bulk edit too large for one transaction was queued (kwargs: organization_id, bulk_id).
+bulk_edit_queued = Signal()

@@ -39,6 +39,7 @@ class TenantObjects:
     label: object = None
     checklist_item: object = None
     saved_view: object = None
+    bulk_edit: object
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,12 @@ TENANT_ROUTES: dict[str, Route] = {
         },
     ),
     "web:task-delete": Route(lambda o: {"number": o.task.number}),
+    "web:task-bulk": Route(
+        no_kwargs, post_data=lambda o: {"op": "status:done", "task": [o.task.number]}
+    ),
+    "web:task-bulk-undo": Route(lambda o: {"pk": o.bulk_edit.pk}),
+    "web:task-bulk-progress": Route(lambda o: {"pk": o.bulk_edit.pk}),
+    "web:palette": Route(no_kwargs),
     "web:task-assign": Route(
         lambda o: {"number": o.task.number}, post_data=lambda o: {"assignee": "me"}
     ),

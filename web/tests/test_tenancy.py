@@ -8,7 +8,15 @@ from django.apps import apps
 from django.urls import resolve, reverse
 from django.utils import timezone
 
-from workspace.models import ExportStatus, OrganizationExport, Role, SavedView, TaskImport
+from workspace.models import (
+    BulkEdit,
+    BulkField,
+    ExportStatus,
+    OrganizationExport,
+    Role,
+    SavedView,
+    TaskImport,
+)
 from workspace.tenancy import organization_scope
 from workspace.tests.factories import (
     ChecklistItemFactory,
@@ -75,6 +83,15 @@ def build_tenant(slug: str, tasks: int) -> TenantObjects:
         SavedView.objects.create(
             organization=organization, owner=owner, name="Later", shared=True, position=2
         )
+        bulk_edit = BulkEdit.objects.create(
+            organization=organization,
+            actor=member,
+            field=BulkField.PRIORITY,
+            value=1,
+            before=[[task.pk, task.priority]],
+            changed=1,
+            stamp=task.updated_at,
+        )
     return TenantObjects(
         organization=organization,
         owner=owner,
@@ -91,6 +108,7 @@ def build_tenant(slug: str, tasks: int) -> TenantObjects:
         label=label,
         checklist_item=checklist_item,
         saved_view=saved_view,
+        bulk_edit=bulk_edit,
     )
 
 

@@ -14,6 +14,7 @@ from django_filters.views import FilterView
 from django_htmx.http import trigger_client_event
 from django_tables2 import SingleTableMixin
 
+from web.bulk_jobs import running_jobs
 from web.filters import TaskFilter
 from web.forms.comments import CommentForm
 from web.forms.labels import RecurrenceForm
@@ -126,6 +127,12 @@ class TaskListView(TaskExportMixin, TaskObjectMixin, SingleTableMixin, FilterVie
         kwargs.setdefault("default_page_size", DEFAULT_PAGE_SIZE)
         kwargs.setdefault("list_url", self.request.path)
         kwargs.setdefault("tasks_url", self.tasks_url())
+        # The bulk bar's choices (components/bulk_bar.html): cached lists, no query per page.
+        kwargs.setdefault("statuses", TaskStatus.choices)
+        kwargs.setdefault("priorities", Priority.key_choices())
+        kwargs.setdefault("bulk_members", self.member_names())
+        kwargs.setdefault("bulk_projects", selectors.project_names(organization=self.organization))
+        kwargs.setdefault("bulk_jobs", running_jobs(self.request, self.organization))
         return super().get_context_data(**kwargs)
 
 
@@ -248,6 +255,8 @@ class TaskCreateView(TaskFormMixin, TaskObjectMixin, FormView):
 
     def get_template_names(self):
         if wants_fragment(self.request):
+            if self.request.GET.get("quick"):  # the quick-create dialog (static/js/keyboard.js)
+                return [f"{self.template_name}#quick-create"]
             return [f"{self.template_name}#custom-fields"]
         return [self.template_name]
 

@@ -1,5 +1,6 @@
 from .audit import SIGN_IN_ACTIONS, AuditAction, AuditLog
 from .base import SoftDeleteModel, TenantModel, TimeStampedModel, tenant_manager
+from .bulk import BulkEdit, BulkField, BulkState
 from .comments import Comment
 from .exports import ExportStatus, OrganizationExport
 from .inbox import EVENT_TOPICS, RECENT_EVENTS_MAX, EventKind, InboxItem, ReminderRun, Watch
@@ -54,6 +55,9 @@ __all__ = [
     "SIGN_IN_ACTIONS",
     "AuditAction",
     "AuditLog",
+    "BulkEdit",
+    "BulkField",
+    "BulkState",
     "ChecklistItem",
     "Comment",
     "CustomField",

@@ -15,6 +15,8 @@ class AuditAction(models.TextChoices):
     ARCHIVED = "archived", "archived"
     UNARCHIVED = "unarchived", "unarchived"
     PURGED = "purged", "purged"
+    BULK_UPDATED = "bulk_updated", "changed several tasks"
+    BULK_UNDONE = "bulk_undone", "undid a bulk change"
     MEMBER_INVITED = "member_invited", "invited a member"
     INVITATION_RESENT = "invitation_resent", "re-sent an invitation"
     INVITATION_REVOKED = "invitation_revoked", "revoked an invitation"

@@ -13,6 +13,8 @@ class NotificationKind(models.TextChoices):
     ORGANIZATION_DELETED = "organization_deleted", "Organization deleted"
     # Inbox events bundled into one e-mail per person and window (payload["events"]).
     INBOX = "inbox", "Task updates"
+    # One e-mail per person about a bulk action (however many of their tasks it changed).
+    BULK = "bulk", "Bulk changes"
 
 
 class NotificationQuerySet(models.QuerySet):

@@ -322,8 +322,42 @@ def _compose_inbox(n: Notification) -> EmailMultiAlternatives | None:
     )
 
 
+def _compose_bulk(n: Notification) -> EmailMultiAlternatives | None:
+    """One e-mail about a bulk action, however many of the person's tasks it changed."""
+    user = n.recipient
+    if user is None or not user.notify_by_email or not _still_member(n):
+        return None
+    slug = n.organization.slug
+    numbers = n.payload.get("numbers", [])
+    count = n.payload.get("count", len(numbers))
+    return build_templated_email(
+        template="bulk",
+        to=[n.recipient_email],
+        context={
+            "recipient": user,
+            "organization": n.organization,
+            "actor": n.payload.get("actor", "Someone"),
+            "summary": n.payload.get("summary", ""),
+            "count": count,
+            "more": max(0, count - len(numbers)),
+            "tasks": [
+                {
+                    "number": number,
+                    "url": absolute_url(
+                        reverse("web:task-detail", kwargs={"org_slug": slug, "number": number})
+                    ),
+                }
+                for number in numbers
+            ],
+            "preferences_url": absolute_url(reverse("web:profile")) + "#notifications",
+        },
+        unsubscribe_url=_unsubscribe_url(user, "notifications"),
+    )
+
+
 COMPOSERS = {
     NotificationKind.INBOX: _compose_inbox,
+    NotificationKind.BULK: _compose_bulk,
     NotificationKind.TASK_COMPLETED: _compose_task_completed,
     NotificationKind.WELCOME: _compose_welcome,
     NotificationKind.INVITATION: _compose_invitation,

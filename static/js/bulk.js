@@ -1,0 +1,126 @@
+// Bulk edit on the task lists (templates/components/bulk_bar.html). Row checkboxes belong to the
+// bar's form (form="bulk"); this script keeps the count, the header checkbox and Shift-click
+// ranges, offers "Select all N matching" once the whole page is checked, and sends the list's
+// current filter (the address bar, which htmx updates) with the form. The server re-reads the
+// tasks inside the organization; the list comes back with a toast offering Undo.
+(function () {
+  "use strict";
+
+  var lastClicked = null;
+
+  function bar() { return document.querySelector("form[data-bulk]"); }
+
+  function boxes() {
+    return Array.prototype.slice.call(document.querySelectorAll('.task input.pick[form="bulk"]'));
+  }
+
+  function checked() { return boxes().filter(function (box) { return box.checked; }); }
+
+  function allInput(form) { return form.querySelector("[data-bulk-all-input]"); }
+
+  function isAll(form) { return allInput(form).value === "1"; }
+
+  function setAll(form, on) { allInput(form).value = on ? "1" : "0"; }
+
+  function plural(count) { return count + (count === 1 ? " task" : " tasks"); }
+
+  function refresh() {
+    var form = bar();
+    if (!form) return;
+    var all = boxes();
+    var picked = checked();
+    if (picked.length < all.length) setAll(form, false);
+    var total = parseInt(form.getAttribute("data-total"), 10) || 0;
+    var count = isAll(form) ? total : picked.length;
+    form.hidden = count === 0;
+    var capped = form.hasAttribute("data-capped");
+    form.querySelector("[data-bulk-count]").textContent =
+      isAll(form) ? (capped ? "All matching" : "All " + total) : count;
+    var page = document.querySelector("[data-bulk-page]");
+    if (page) {
+      page.checked = all.length > 0 && picked.length === all.length;
+      page.indeterminate = picked.length > 0 && picked.length < all.length;
+    }
+    var offer = form.querySelector("[data-bulk-offer]");
+    if (offer) offer.hidden = isAll(form) || picked.length !== all.length || total <= all.length;
+    var trash = form.querySelector("[data-bulk-trash]");
+    if (trash) {
+      var what = isAll(form) && capped ? "every matching task" : plural(count);
+      trash.setAttribute("data-confirm", "Move " + what + " to the trash?");
+    }
+    all.forEach(function (box) {
+      var task = box.closest(".task");
+      if (task) task.classList.toggle("is-picked", box.checked);
+    });
+  }
+
+  function toggle(task, on) {
+    var box = task && task.querySelector('input.pick[form="bulk"]');
+    if (!box) return false;
+    box.checked = on === undefined ? !box.checked : on;
+    lastClicked = box;
+    refresh();
+    return true;
+  }
+
+  function clear() {
+    var form = bar();
+    if (form) setAll(form, false);
+    boxes().forEach(function (box) { box.checked = false; });
+    refresh();
+  }
+
+  document.addEventListener("click", function (event) {
+    var box = event.target.closest && event.target.closest('input.pick[form="bulk"]');
+    if (box) {
+      var all = boxes();
+      if (event.shiftKey && lastClicked && lastClicked !== box && all.indexOf(lastClicked) >= 0) {
+        var from = all.indexOf(lastClicked);
+        var to = all.indexOf(box);
+        var low = Math.min(from, to);
+        var high = Math.max(from, to);
+        for (var i = low; i <= high; i++) all[i].checked = box.checked;
+      }
+      lastClicked = box;
+      refresh();
+      return;
+    }
+    var page = event.target.closest && event.target.closest("[data-bulk-page]");
+    if (page) {
+      boxes().forEach(function (other) { other.checked = page.checked; });
+      refresh();
+      return;
+    }
+    var form = bar();
+    if (!form) return;
+    if (event.target.closest("[data-bulk-offer]")) {
+      setAll(form, true);
+      refresh();
+      var menu = form.querySelector("summary");
+      if (menu) menu.focus();
+      document.dispatchEvent(new CustomEvent("announce", {
+        detail: { message: "All matching tasks selected." },
+      }));
+      return;
+    }
+    if (event.target.closest("[data-bulk-clear]")) {
+      clear();
+      var first = boxes()[0];
+      if (first) first.focus();
+    }
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-bulk]")) return;
+    // The filter as the address bar shows it now (filters and pages change it through htmx).
+    form.querySelector("[data-bulk-query]").value = window.location.search.replace(/^\?/, "");
+    form.querySelector("[data-bulk-next]").value = window.location.pathname + window.location.search;
+  });
+
+  document.addEventListener("htmx:afterSettle", function () { lastClicked = null; refresh(); });
+  document.addEventListener("DOMContentLoaded", refresh);
+
+  // For the keyboard layer (static/js/keyboard.js): `x` checks the current row.
+  window.TandemBulk = { toggle: toggle, clear: clear, refresh: refresh };
+})();
