@@ -185,3 +185,24 @@ def test_without_a_stream_the_page_polls(live_server, browser, team):
     assert not page_was_reloaded(ben)
     assert 200 in polls
     context.close()
+
+
+def test_the_board_shows_a_teammates_change_without_a_reload(asgi_server, browser, team):
+    """Issue 17 on the board of issue 13: Ana changes a status in the list; Ben's board moves
+    the card to its new column within 2 s, and his page is not reloaded."""
+    _, _, _, task = team
+    url = asgi_server.url
+    ben_board = open_as(browser, url, "ben@example.com", "/o/acme/board/")
+    card = f"#task-{task.number}"
+    expect(ben_board.locator(f"[data-value=todo] {card}")).to_be_visible()
+    mark_page(ben_board)
+    ana_list = open_as(browser, url, "ana@example.com", "/o/acme/tasks/")
+
+    ana_list.locator(f"{card} .f-status [data-edit]").click()
+    ana_list.get_by_role("menuitemradio", name="In progress", exact=True).click()
+
+    expect(ben_board.locator(f"[data-value=in_progress] {card}")).to_be_visible(timeout=LIVE)
+    expect(ben_board.locator(f"[data-value=todo] {card}")).to_have_count(0)
+    assert not page_was_reloaded(ben_board)
+    for page in (ben_board, ana_list):
+        page.context.close()

@@ -254,6 +254,45 @@
     });
   });
 
+  // Live updates (static/js/live.js): when someone else changes tasks, the columns load again
+  // (at most once a second), but never under a drag, an open editor or an open menu: then the
+  // refresh waits for them to close. Focus stays on the card it was on.
+  var LIVE_KINDS = ["task", "tasks", "project", "member", "reset"];
+  var liveTimer = null;
+  var refocus = null;
+
+  function busy(board) {
+    return board.querySelector(".sortable-chosen, form[data-editor], .board-menu") !== null;
+  }
+
+  function refreshLive() {
+    liveTimer = null;
+    var board = document.querySelector("[data-board]");
+    if (!board) return;
+    if (busy(board)) { liveTimer = window.setTimeout(refreshLive, 1000); return; }
+    var focused = document.activeElement && document.activeElement.closest
+      ? document.activeElement.closest(".task") : null;
+    refocus = focused ? { id: focused.id, move: document.activeElement.matches("[data-move]") } : null;
+    Array.prototype.forEach.call(board.querySelectorAll("[data-cards]"), function (list) {
+      window.htmx.trigger(list, "board-refresh");
+    });
+  }
+
+  document.addEventListener("live:event", function (event) {
+    if (LIVE_KINDS.indexOf(event.detail && event.detail.kind) < 0) return;
+    if (!document.querySelector("[data-board]") || liveTimer) return;
+    liveTimer = window.setTimeout(refreshLive, 1000);
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!refocus) return;
+    var card = document.getElementById(refocus.id);
+    if (!card) return;
+    var target = refocus.move ? card.querySelector("[data-move]") : card.querySelector("a.title");
+    refocus = null;
+    if (target) target.focus();
+  });
+
   function start() {
     bind(document);
     if (window.htmx) window.htmx.onLoad(function (root) { bind(root.parentNode || root); });

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import OuterRef, Subquery
 
-from workspace import ranks, revisions, signals
+from workspace import events, ranks, revisions, signals
 from workspace.models import (
     Membership,
     Organization,
@@ -187,6 +187,7 @@ def _place(task, actor, move, changing, expected_updated_at) -> dict[str, tuple]
             key = _new_key(task, move)
             continue
         changes["rank"] = (old, key)
+        events.publish_task(task)
         if len(key) > ranks.LONG_KEY:
             transaction.on_commit(
                 partial(

@@ -24,7 +24,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.preferences import Channel, Topic
-from workspace import permissions, revisions, signals
+from workspace import events, permissions, revisions, signals
 from workspace.audit import REPR_MAX, _origin, audit_record, describe_changes
 from workspace.models import (
     AuditAction,
@@ -302,6 +302,7 @@ def _write(*, organization, actor, bulk: BulkEdit, rows, stored, named) -> None:
             ignore_conflicts=True,
         )
     revisions.changed(organization.pk, revisions.TASKS)
+    events.publish(organization.pk, "tasks")
 
 
 def _finish(organization, actor, bulk: BulkEdit, rows) -> None:
@@ -687,6 +688,7 @@ def task_bulk_undo(*, bulk: BulkEdit, actor: Membership) -> BulkResult:
                 content_type=content_type,
             )
         revisions.changed(organization.pk, revisions.TASKS)
+        events.publish(organization.pk, "tasks")
     bulk.undone_at = now
     bulk.save(update_fields=["undone_at"])
     audit_record(

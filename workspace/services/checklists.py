@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 
+from workspace import events
 from workspace.audit import audit_record
 from workspace.models import (
     CHECKLIST_MAX_ITEMS,
@@ -64,6 +65,7 @@ def _changed(task: Task, actor: Membership, change: list) -> None:
         target=task,
         changed_fields={"checklist": change},
     )
+    events.publish_task(task)
 
 
 @transaction.atomic

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from workspace import permissions, revisions
+from workspace import events, permissions, revisions
 from workspace.audit import audit_record, audit_record_many
 from workspace.models import (
     LABEL_NAME_MAX,
@@ -99,6 +99,7 @@ def label_update(
         target=label,
         changed_fields=changes,
     )
+    events.publish(label.organization_id, "tasks")  # its chips on every task changed
     return changes
 
 
@@ -126,6 +127,7 @@ def label_delete(*, label: Label, actor: Membership) -> int:
             _moved(task)
         Task.all_objects.bulk_update(tasks, ["updated_at", "field_changed_at"])
         revisions.changed(organization.pk, revisions.TASKS)
+        events.publish(organization.pk, "tasks")
     audit_record(organization=organization, actor=actor, action=AuditAction.DELETED, target=label)
     label.delete()
     return len(tasks)
@@ -193,4 +195,5 @@ def task_labels_set(*, task: Task, actor: Membership, labels) -> tuple[list, lis
         target=task,
         changed_fields={"labels": [_names(current), _names(after)]},
     )
+    events.publish_task(task)
     return added, removed

@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from workspace import permissions, revisions, signals
+from workspace import events, permissions, revisions, signals
 from workspace.audit import REPR_MAX, label
 from workspace.models import (
     AuditAction,
@@ -240,6 +240,7 @@ def task_import_run(*, task_import_id: int, actor_id: int) -> TaskImport:
         task_import.refresh_from_db()
         return task_import
     revisions.changed(organization.pk, revisions.TASKS)
+    events.publish(organization.pk, "tasks")
     task_import.refresh_from_db()
     return task_import
 
