@@ -39,7 +39,7 @@ class TenantObjects:
     label: object = None
     checklist_item: object = None
     saved_view: object = None
-    bulk_edit: object
+    bulk_edit: object = None
 
 
 @dataclass(frozen=True)
