@@ -10,10 +10,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC
 
-from django.db.models import QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Case, OuterRef, QuerySet, Value, When
+from django.db.models.functions import Concat
 
 from accounts.models import User
-from workspace.models import CustomField, FieldType, Priority, TaskStatus
+from workspace.models import ChecklistItem, CustomField, FieldType, Priority, TaskStatus
+from workspace.models.tasks import chips_of, row_expressions
 
 CHUNK = 2000
 
@@ -27,6 +30,9 @@ COLUMNS = (
     "Assignee",
     "Assignee e-mail",
     "Due date",
+    "Labels",
+    "Checklist",
+    "Checklist progress",
     "Created",
     "Updated",
     "Completed",
@@ -47,7 +53,10 @@ VALUES = (
     "updated_at",
     "completed_at",
     "custom_fields",
+    "checklist_done",
+    "checklist_total",
 )
+DONE_MARK, OPEN_MARK = "[x] ", "[ ] "  # how a checklist cell writes each item's state
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 STATUS_LABELS = dict(TaskStatus.choices)
@@ -95,6 +104,10 @@ def _field_text(value, field_type: str) -> str:
     return safe_cell(str(value))
 
 
+def _progress(done: int, total: int) -> str:
+    return f"{done}/{total}" if total else ""
+
+
 def _moment(value, tz) -> str:
     return value.astimezone(tz).isoformat(timespec="seconds") if value else ""
 
@@ -113,11 +126,29 @@ def header(fields: FieldColumns) -> list[str]:
     return [*COLUMNS, *fields.headers]
 
 
+def _expressions() -> dict:
+    """Each task's labels and checklist lines, read with the row (subqueries on the (task,
+    label) and (task, position) indexes), so that an export is one query per chunk."""
+    return {
+        **row_expressions(),
+        "checklist_lines": ArraySubquery(
+            ChecklistItem.objects.filter(task_id=OuterRef("pk"))
+            .order_by("position", "pk")
+            .values_list(
+                Concat(
+                    Case(When(done=True, then=Value(DONE_MARK)), default=Value(OPEN_MARK)),
+                    "text",
+                )
+            )
+        ),
+    }
+
+
 def rows(tasks: QuerySet, fields: FieldColumns, *, tz=UTC) -> Iterator[list]:
     """One list of cells per task of ``tasks`` (already filtered and ordered by the caller),
     read in chunks. Dates and times are ISO 8601, times in ``tz`` with its offset (the reader's
     time zone: the rows are read after the view returned, so it is passed in)."""
-    for task in tasks.values(*VALUES).iterator(chunk_size=CHUNK):
+    for task in tasks.values(*VALUES, **_expressions()).iterator(chunk_size=CHUNK):
         assignee_email = task["assignee__user__email"] or ""
         assignee = (
             User.name_for(task["assignee__user__name"] or "", assignee_email)
@@ -134,6 +165,11 @@ def rows(tasks: QuerySet, fields: FieldColumns, *, tz=UTC) -> Iterator[list]:
             safe_cell(assignee),
             safe_cell(assignee_email),
             task["due_date"].isoformat() if task["due_date"] else "",
+            safe_cell(", ".join(name for name, _colour in chips_of(task["label_chips"]))),
+            safe_cell("\n".join(task["checklist_lines"] or ())),
+            f"{task['checklist_done']}/{task['checklist_total']}"
+            if task["checklist_total"]
+            else "",
             _moment(task["created_at"], tz),
             _moment(task["updated_at"], tz),
             _moment(task["completed_at"], tz),

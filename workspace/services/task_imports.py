@@ -14,6 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from workspace import events, permissions, revisions, signals
@@ -21,18 +22,23 @@ from workspace.audit import REPR_MAX, label
 from workspace.models import (
     AuditAction,
     AuditLog,
+    ChecklistItem,
     CustomField,
     ImportStatus,
+    Label,
     Membership,
     Organization,
     Project,
     ProjectStatus,
     Task,
     TaskImport,
+    TaskLabel,
     TaskSource,
     TaskStatus,
     Watch,
 )
+from workspace.models.labels import CHECKLIST_MAX_ITEMS, LABEL_NAME_MAX
+from workspace.services.labels import LABELS_PER_TASK_MAX, label_create
 from workspace.services.projects import custom_field_create, project_create
 from workspace.task_import import presets
 from workspace.task_import.reading import FileRefused, Table, read_table
@@ -197,6 +203,30 @@ def task_import_start(*, task_import: TaskImport, actor: Membership) -> bool:
     return False
 
 
+def _label_key(name: str) -> str:
+    return " ".join(name.split())[:LABEL_NAME_MAX].casefold()
+
+
+def _labels(organization: Organization, actor: Membership, rows) -> dict[str, Label]:
+    """The organization's labels for the names the rows use (by name, any case); the missing
+    ones are created (grey, as a new label is)."""
+    names = {}
+    for row in rows:
+        for name in row.labels:
+            if _label_key(name):
+                names.setdefault(_label_key(name), " ".join(name.split())[:LABEL_NAME_MAX])
+    found = {
+        label.name.casefold(): label
+        for label in Label.objects.filter(organization=organization).annotate(
+            lowered=Lower("name")
+        ).filter(lowered__in=list(names))
+    }  # fmt: skip
+    for key, name in names.items():
+        if key not in found:
+            found[key] = label_create(organization=organization, actor=actor, name=name)
+    return found
+
+
 def progress_key(task_import_id: int) -> str:
     return f"task-import:{task_import_id}:progress"
 
@@ -272,6 +302,7 @@ def _import(task_import: TaskImport, actor: Membership, organization: Organizati
         raise ValidationError(f"{len(existing)} rows were imported into {project.name} before.")
     rows = [t for t in outcome.tasks if not t.source_id or t.source_id not in existing]
     now = timezone.now()
+    labels = _labels(organization, actor, rows)
     first = _allocate_numbers(organization, len(rows)) if rows else 0
     task_type = ContentType.objects.get_for_model(Task)
     for offset in range(0, len(rows), BATCH):
@@ -292,6 +323,8 @@ def _import(task_import: TaskImport, actor: Membership, organization: Organizati
                     created_by=actor.user,
                     started_at=now if row.status == TaskStatus.IN_PROGRESS else None,
                     completed_at=now if row.status == TaskStatus.DONE else None,
+                    checklist_total=len(row.checklist[:CHECKLIST_MAX_ITEMS]),
+                    checklist_done=sum(done for _t, done in row.checklist[:CHECKLIST_MAX_ITEMS]),
                 )
                 for n, row in enumerate(batch)
             ]
@@ -326,6 +359,26 @@ def _import(task_import: TaskImport, actor: Membership, organization: Organizati
         Watch.objects.bulk_create(
             [Watch(organization=organization, task=task, membership=actor) for task in tasks],
             ignore_conflicts=True,
+        )
+        TaskLabel.objects.bulk_create(
+            [
+                TaskLabel(organization=organization, task=task, label=labels[key])
+                for task, row in zip(tasks, batch, strict=True)
+                for key in list(dict.fromkeys(_label_key(name) for name in row.labels))[
+                    :LABELS_PER_TASK_MAX
+                ]
+                if key in labels
+            ],
+            ignore_conflicts=True,
+        )
+        ChecklistItem.objects.bulk_create(
+            [
+                ChecklistItem(
+                    organization=organization, task=task, text=text, done=done, position=position
+                )
+                for task, row in zip(tasks, batch, strict=True)
+                for position, (text, done) in enumerate(row.checklist[:CHECKLIST_MAX_ITEMS])
+            ]
         )
         cache.set(progress_key(task_import.pk), int(100 * (offset + len(batch)) / len(rows)), 3600)
     task_import.status = ImportStatus.DONE

@@ -228,7 +228,7 @@ def _read_trello(text: str) -> Table:
             if isinstance(label, dict)
         ]
         items = [
-            str(item.get("name") or "")
+            ("[x] " if item.get("state") == "complete" else "[ ] ") + str(item.get("name") or "")
             for checklist_id in card.get("idChecklists") or []
             for item in (checklists.get(checklist_id) or {}).get("checkItems") or []
             if isinstance(item, dict)

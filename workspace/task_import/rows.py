@@ -56,7 +56,7 @@ class TaskData:
     assignee_id: int | None = None  # a membership
     source_id: str = ""
     labels: list[str] = field(default_factory=list)
-    checklist: list[str] = field(default_factory=list)
+    checklist: list[tuple[str, bool]] = field(default_factory=list)  # (text, done)
     custom_fields: dict = field(default_factory=dict)
 
 
@@ -84,6 +84,24 @@ class People:
             if "@" in text and text in self.by_email:
                 return self.by_email[text]
         return self.by_name.get(" ".join(name.split()).casefold())
+
+
+DONE_MARKS = ("[x] ", "[X] ", "[✓] ", "☑ ", "✓ ")
+OPEN_MARKS = ("[ ] ", "[] ", "☐ ", "- ", "* ")
+CHECKLIST_TEXT_MAX = 300
+
+
+def checklist_item(line: str) -> tuple[str, bool]:
+    """A checklist line as exports write it: "[x] Done thing", "[ ] Open thing" or the text
+    alone (open)."""
+    line = line.strip()
+    for mark in DONE_MARKS:
+        if line.startswith(mark):
+            return line[len(mark) :].strip()[:CHECKLIST_TEXT_MAX], True
+    for mark in OPEN_MARKS:
+        if line.startswith(mark):
+            return line[len(mark) :].strip()[:CHECKLIST_TEXT_MAX], False
+    return line[:CHECKLIST_TEXT_MAX], False
 
 
 def distinct_values(table: Table, plan: Plan, name: str) -> list[str]:
@@ -227,10 +245,10 @@ def tasks_of(
             )
         )
         task.checklist = [
-            line.strip()
+            checklist_item(line)
             for column in plan.columns("checklist")
             for line in cells[column].split("\n")
-            if line.strip()
+            if checklist_item(line)[0]
         ]
         for column, definition in customs.items():
             raw = cells[column].strip()

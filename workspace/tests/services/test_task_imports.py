@@ -9,6 +9,7 @@ from workspace.models import (
     AuditAction,
     AuditLog,
     ImportStatus,
+    Label,
     Organization,
     Priority,
     Project,
@@ -249,6 +250,18 @@ def test_an_exported_project_imports_into_a_new_one_field_by_field(in_org, admin
             due_date=date(2026, 5, 10 + i) if i else None,
             custom_fields={"points": i + 1, "ship_on": f"2026-06-0{i + 1}", "team": f"T{i}"},
         )
+    from workspace.models import TaskLabel
+    from workspace.tests.factories import ChecklistItemFactory, LabelFactory
+
+    bug, ui = (
+        LabelFactory(organization=in_org, name="Bug"),
+        LabelFactory(organization=in_org, name="UI"),
+    )
+    for i, task in enumerate(Task.objects.filter(project=source).order_by("number")):
+        for label in (bug, ui)[: i % 3]:
+            TaskLabel.objects.create(organization=in_org, task=task, label=label)
+        for n in range(i):
+            ChecklistItemFactory(task=task, text=f"Step {n} of {i}", done=n % 2 == 0, position=n)
     fields = task_export.field_columns(organization=in_org, project=source)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -282,3 +295,24 @@ def test_an_exported_project_imports_into_a_new_one_field_by_field(in_org, admin
     for original, imported in zip(originals, copies, strict=True):
         assert [getattr(imported, f) for f in compared] == [getattr(original, f) for f in compared]
         assert imported.custom_fields == original.custom_fields
+        assert labels_of(imported) == labels_of(original)
+        assert items_of(imported) == items_of(original)
+        assert (imported.checklist_done, imported.checklist_total) == (
+            sum(done for _text, done in items_of(original)),
+            len(items_of(original)),
+        )
+    assert Label.objects.filter(organization=in_org).count() == 2  # the same labels, not copies
+
+
+def labels_of(task) -> list[str]:
+    from workspace.models import TaskLabel
+
+    return sorted(TaskLabel.objects.filter(task=task).values_list("label__name", flat=True))
+
+
+def items_of(task) -> list[tuple[str, bool]]:
+    from workspace.models import ChecklistItem
+
+    return list(
+        ChecklistItem.objects.filter(task=task).order_by("position").values_list("text", "done")
+    )

@@ -58,7 +58,7 @@ def test_trello_cards_bring_their_list_members_labels_and_checklist():
     assert first["List"] == "Doing"
     assert first["Members"] == "Ana Diaz"
     assert first["Labels"] == "email"
-    assert first["Checklist"] == "Draft\nReview"
+    assert first["Checklist"] == "[x] Draft\n[ ] Review"
     last = dict(zip(table.headers, table.rows[2], strict=True))
     assert (last["Archived"], last["Members"], last["Labels"]) == (
         "true",

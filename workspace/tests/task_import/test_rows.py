@@ -56,7 +56,7 @@ def test_linear_people_by_e_mail_and_no_priority_as_medium():
 def test_trello_cards_take_their_first_member_and_checklist():
     newsletter, logo, old = outcome_of("trello.json").tasks
     assert (newsletter.status, newsletter.assignee_id) == (TaskStatus.IN_PROGRESS, ANA)
-    assert newsletter.checklist == ["Draft", "Review"]
+    assert newsletter.checklist == [("Draft", True), ("Review", False)]
     assert newsletter.due_date == date(2026, 12, 7)
     assert (logo.status, old.status, old.assignee_id) == (TaskStatus.TODO, TaskStatus.DONE, BEN)
 
