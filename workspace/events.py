@@ -26,7 +26,6 @@ Kinds (a page region lists the ones it listens to, see README "Live updates"):
 from __future__ import annotations
 
 import logging
-from functools import partial
 
 from django.db import transaction
 
@@ -48,7 +47,12 @@ def publish(organization_id: int, kind: str, **ids: int) -> None:
     if unknown:
         raise ValueError(f"unknown event ids: {sorted(unknown)}")
     event = {"kind": kind, **{name: int(value) for name, value in ids.items() if value is not None}}
-    transaction.on_commit(partial(broker.get().publish, int(organization_id), event))
+    organization_id = int(organization_id)
+
+    def send():
+        broker.get().publish(organization_id, event)
+
+    transaction.on_commit(send)
 
 
 def publish_task(task, kind: str = "task") -> None:

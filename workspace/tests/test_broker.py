@@ -1,12 +1,12 @@
 """The live event brokers: numbering, replays, fan-out, presence, and Redis going away."""
 
 import asyncio
+import concurrent.futures
 import shutil
 import subprocess
 import time
 
 import pytest
-from asgiref.sync import async_to_sync
 from django.conf import settings
 
 from conftest import pick_free_port
@@ -25,6 +25,17 @@ def broker(request):
     return brokers.RedisBroker(settings.REDIS_URL)
 
 
+def in_own_loop(function):
+    """``function`` (a coroutine function) as a plain one, run on an event loop of its own in
+    another thread (the e2e tests' Playwright keeps a loop running in this one)."""
+
+    def call(*args):
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, function(*args)).result()
+
+    return call
+
+
 def test_events_are_numbered_per_organization_and_replayed(broker):
     org = pick_free_port()  # any id no other test uses
     first = broker.publish(org, {"kind": "member"})
@@ -34,7 +45,7 @@ def test_events_are_numbered_per_organization_and_replayed(broker):
     assert second == first + 1
     assert broker.last_id(org) == second
     assert other == broker.last_id(org + 1)
-    replay = async_to_sync(broker.replay)
+    replay = in_own_loop(broker.replay)
     assert replay(org, first) == [{"id": second, "kind": "task", "task": 4}]
     assert replay(org, second) == []
     assert replay(org, second + 5) is None  # the counter started again: reset
@@ -54,7 +65,7 @@ def test_a_subscription_receives_its_organizations_events_only(broker):
         finally:
             await broker.unsubscribe(subscription)
 
-    event = async_to_sync(run)()
+    event = in_own_loop(run)()
     assert event["kind"] == "task"
     assert broker.connections() == 0
 
@@ -67,7 +78,7 @@ def test_presence_lists_who_has_a_task_open(broker):
         await broker.presence_touch(org, 3, 12)
         await broker.presence_leave(org, 3, 11)
 
-    async_to_sync(run)()
+    in_own_loop(run)()
     assert broker.viewers(org, 3) == {12}
     assert broker.viewers(org, 4) == set()
 
@@ -83,7 +94,7 @@ def test_a_slow_stream_is_told_to_reset_instead_of_growing_without_bound():
         await broker.unsubscribe(subscription)
         return events
 
-    assert async_to_sync(run)() == [brokers.RESET]
+    assert in_own_loop(run)() == [brokers.RESET]
 
 
 @pytest.mark.django_db
@@ -145,7 +156,7 @@ def test_streams_are_told_to_refresh_when_redis_comes_back(tmp_path):
             await broker.unsubscribe(subscription)
 
     try:
-        assert async_to_sync(run)() == brokers.RESET
+        assert in_own_loop(run)() == brokers.RESET
     finally:
         server.terminate()
         server.wait(5)
