@@ -14,6 +14,7 @@ from huey.contrib.djhuey import HUEY
 from huey.exceptions import TaskLockedException
 
 from tasks.billing import sync_all_billing, sync_billing_status
+from tasks.board import respace_all_board_keys
 from tasks.cleanup import purge_deleted_organizations, purge_deleted_records
 from tasks.digests import schedule_weekly_digests, send_weekly_digest
 from tasks.exports import sweep_exports
@@ -216,6 +217,7 @@ PERIODIC_LOCKS = [
     (send_due_reminders, "send-due-reminders"),
     (schedule_insight_snapshots, "schedule-insight-snapshots"),
     (create_due_occurrences, "create-due-occurrences"),
+    (respace_all_board_keys, "respace-board-keys"),
 ]
 
 
@@ -293,6 +295,8 @@ JOBS = {
     "tasks.billing.sync_all_billing",
     "tasks.reminders.send_due_reminders",
     "tasks.reminders.send_reminders",
+    "tasks.board.respace_board_keys",
+    "tasks.board.respace_all_board_keys",
     "tasks.insights.schedule_insight_snapshots",
     "tasks.insights.build_insight_snapshot",
 }
