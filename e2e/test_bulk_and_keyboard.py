@@ -185,7 +185,7 @@ def test_i_assigns_to_me_and_c_opens_new_task_keeping_the_project(live_server, p
     page.keyboard.press("Escape")
     page.locator("h1").click()
     page.keyboard.press("c")
-    dialog = page.get_by_role("dialog", name="New task")
+    dialog = page.get_by_role("dialog", name="Create a task")
     expect(dialog.get_by_label("Project")).to_have_value(str(project.pk))
     expect(dialog.get_by_label("Title")).to_be_focused()
     page.keyboard.type("Book the venue")
