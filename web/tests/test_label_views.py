@@ -156,12 +156,13 @@ class TestChipsAndProgress:
         assert [(text(c), c["class"][1]) for c in chips] == [("bug", "c-red"), ("ui", "c-blue")]
         progress = one(row, ".chk")
         assert (text(progress), progress["title"]) == ("2/5", "Checklist: 2 of 5 done")
-        # A row is 14 elements, plus one per label and one for a checklist.
-        assert elements(row) == 14 + 2 + 1
+        # A row is 15 elements (the selection checkbox included), plus one per label and one for
+        # a checklist.
+        assert elements(row) == 15 + 2 + 1
         empty = one(response, f"#task-{plain.number}")
         add = one(empty, ".f-labels [data-edit=labels]")
         assert add["aria-label"] == f"Add labels to #{plain.number}"
-        assert elements(empty) <= 15
+        assert elements(empty) <= 16  # the add-labels button instead of chips
         assert empty.select(".chk") == []
 
     def test_a_cached_row_changes_when_its_labels_do(self, login, admin, member, labels, make_task):

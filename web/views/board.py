@@ -24,6 +24,7 @@ from web.views.errors import toast_response
 from web.views.tasks import TASK_CHANGED, TaskObjectMixin
 from workspace import ranks, selectors
 from workspace.models import Priority, Project, Task, TaskLayout, TaskStatus
+from workspace.models.tasks import chips_of, row_expressions
 from workspace.services import board as board_services
 from workspace.services.tasks import StaleTaskError
 
@@ -241,12 +242,13 @@ class TaskMoveView(TaskObjectMixin, View):
         """The task with what its card shows (its project's name, its assignee's)."""
         if not hasattr(self, "_task"):
             self._task = get_object_or_404(
-                selectors.task_list(organization=self.organization).select_related(
-                    "project", "assignee__user"
-                ),
+                selectors.task_list(organization=self.organization)
+                .select_related("project", "assignee__user")
+                .annotate(**row_expressions()),  # its labels, in the same query
                 number=self.kwargs["number"],
             )
             self._task.organization = self.organization
+            self._task.chips = chips_of(self._task.label_chips)
         return self._task
 
     def post(self, request, *args, **kwargs):

@@ -370,9 +370,11 @@ class TaskFieldView(TaskObjectMixin, TemplateView):
         (its author, the viewer's unread mark), which only cost time on every edit."""
         if not hasattr(self, "_task"):
             self._task = get_object_or_404(
-                selectors.task_list(organization=self.organization), number=self.kwargs["number"]
+                selectors.task_list(organization=self.organization).annotate(**row_expressions()),
+                number=self.kwargs["number"],
             )
             self._task.organization = self.organization
+            self._task.chips = chips_of(self._task.label_chips)
         return self._task
 
     def get_field(self) -> str:

@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from workspace.custom_fields import clean_custom_value
 from workspace.models import CustomField, FieldType, Priority, TaskStatus
 from workspace.task_import import values
+from workspace.task_import.presets import FIELDS
 from workspace.task_import.reading import Table
 
 CUSTOM = "custom:"  # a mapping to a custom field: "custom:<field id>"
@@ -199,7 +200,9 @@ def tasks_of(
         problems = []
 
         def refuse(name, reason, problems=problems, number=number):
-            problems.append(RowError(number, headers[plan.column(name)], reason))
+            column = plan.column(name)
+            shown = headers[column] if column is not None else FIELDS[name]
+            problems.append(RowError(number, shown, reason))
 
         title = " ".join(cell(cells, "title").split())
         if not title:
