@@ -18,6 +18,7 @@ from tasks.board import respace_all_board_keys
 from tasks.cleanup import purge_deleted_organizations, purge_deleted_records
 from tasks.digests import schedule_weekly_digests, send_weekly_digest
 from tasks.exports import sweep_exports
+from tasks.imports import sweep_task_imports
 from tasks.insights import schedule_insight_snapshots
 from tasks.notifications import deliver_notification, deliver_pending_notifications
 from tasks.recurrence import create_due_occurrences
@@ -126,6 +127,18 @@ def test_exports_are_swept_hourly_at_a_quarter_past(moment, expected):
     ("moment", "expected"),
     [
         (MONDAY.replace(hour=0, minute=0), True),
+        (TUESDAY.replace(hour=13, minute=40), True),
+        (TUESDAY.replace(hour=13, minute=41), False),
+    ],
+)
+def test_queued_imports_are_swept_every_ten_minutes(moment, expected):
+    assert runs_at(sweep_task_imports, moment) is expected
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (MONDAY.replace(hour=0, minute=0), True),
         (TUESDAY.replace(hour=7, minute=15), True),
         (TUESDAY.replace(hour=13, minute=30), True),
         (SUNDAY.replace(hour=23, minute=45), True),
@@ -150,24 +163,28 @@ def test_what_the_scheduler_starts_at_a_few_moments():
         "schedule_weekly_digests",
         "send_due_reminders",
         "schedule_insight_snapshots",
+        "sweep_task_imports",
     }
     assert periodic_names(TUESDAY.replace(hour=2)) == {
         "deliver_pending_notifications",
         "purge_deleted_records",
         "send_due_reminders",
         "schedule_insight_snapshots",
+        "sweep_task_imports",
     }
     assert periodic_names(TUESDAY.replace(hour=2, minute=30)) == {
         "deliver_pending_notifications",
         "purge_deleted_organizations",
         "send_due_reminders",
         "schedule_insight_snapshots",
+        "sweep_task_imports",
     }
     assert periodic_names(TUESDAY.replace(hour=3, minute=30)) == {
         "deliver_pending_notifications",
         "sync_all_billing",
         "send_due_reminders",
         "schedule_insight_snapshots",
+        "sweep_task_imports",
     }
     assert periodic_names(TUESDAY.replace(hour=12, minute=34)) == {"deliver_pending_notifications"}
 
@@ -213,6 +230,7 @@ PERIODIC_LOCKS = [
     (purge_deleted_records, "purge-deleted-records"),
     (purge_deleted_organizations, "purge-deleted-organizations"),
     (sweep_exports, "sweep-exports"),
+    (sweep_task_imports, "sweep-task-imports"),
     (sync_all_billing, "sync-all-billing"),
     (send_due_reminders, "send-due-reminders"),
     (schedule_insight_snapshots, "schedule-insight-snapshots"),
@@ -291,6 +309,8 @@ JOBS = {
     "tasks.cleanup.purge_deleted_organizations",
     "tasks.exports.build_organization_export",
     "tasks.exports.sweep_exports",
+    "tasks.imports.run_task_import",
+    "tasks.imports.sweep_task_imports",
     "tasks.billing.sync_billing_status",
     "tasks.billing.sync_all_billing",
     "tasks.reminders.send_due_reminders",

@@ -1,6 +1,8 @@
 """The board (``/o/<org>/board/``, ``/o/<org>/p/<project>/board/``): the frame, columns that
 load and page themselves, and moves (``/o/<org>/tasks/<n>/move/``)."""
 
+import csv
+import io
 import re
 
 import pytest
@@ -412,3 +414,28 @@ def test_choosing_a_view_of_another_organization_s_project_is_refused(member):
         foreign = ProjectFactory(organization=other)
     with pytest.raises(PermissionDenied):
         project_layout_remember(project=foreign, actor=member, layout="board")
+
+
+def test_the_board_downloads_its_tasks_with_its_filters(client_, project, make_tasks):
+    """Issue 19: a board view downloads as CSV or XLSX, with the board's filters; the links
+    follow the filters (out of band in the board's htmx answer)."""
+    make_tasks(2, priority=Priority.HIGH)
+    make_tasks(1, priority=Priority.LOW)
+    project_board = reverse(
+        "web:project-board", kwargs={"org_slug": "acme", "project_slug": "apollo"}
+    )
+    page = parse(client_.get(project_board + "?priority=high&group=priority").content)
+    link = one(page, "#board-export [data-testid=export-csv]")["href"]
+    assert link == "/o/acme/p/apollo/?priority=high&export=csv"
+    assert one(page, "#board-export [data-testid=export-xlsx]")["href"].endswith("export=xlsx")
+
+    # A member who last looked at the project as a board still downloads (no redirect).
+    response = client_.get(link)
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert sorted(row[5] for row in rows[1:]) == ["High", "High"]  # the filter's tasks only
+
+    answer = parse(client_.get(board_url(priority="low"), HTTP_HX_REQUEST="true").content)
+    oob = one(answer, "#board-export")
+    assert oob["hx-swap-oob"] == "true"
+    assert one(oob, "[data-testid=export-csv]")["href"] == "/o/acme/tasks/?priority=low&export=csv"

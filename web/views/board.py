@@ -180,6 +180,8 @@ class BoardView(BoardMixin, TemplateView):
             board_url=self.request.path,
             list_url=self.board_url("board"),
             list_view_url=list_url + _query(filters, "view=list" if project else ""),
+            csv_url=list_url + _query(filters, "export=csv"),
+            xlsx_url=list_url + _query(filters, "export=xlsx"),
             move_group=group,
             tasks_url=self.tasks_url(),
             filters=filters,

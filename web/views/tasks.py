@@ -24,6 +24,7 @@ from web.mixins import OrganizationMixin
 from web.ratelimit import WriteLimitMixin
 from web.tables.tasks import DEFAULT_PAGE_SIZE, PAGE_SIZES, TaskTable
 from web.templatetags.tandem import UNDO_PREFIX
+from web.views.task_export import FORMATS as EXPORT_FORMATS
 from web.views.task_export import TaskExportMixin
 from workspace import broker, permissions, selectors
 from workspace.models import Priority, Project, Task, TaskLayout, TaskStatus
@@ -144,7 +145,7 @@ class ProjectTaskListView(TaskListView):
     def get(self, request, *args, **kwargs):
         """The project opens as the member last looked at it: ``?view=list`` (the List/Board
         switch) chooses the list, and a member who chose the board is sent there."""
-        if not wants_fragment(request):
+        if not wants_fragment(request) and request.GET.get("export") not in EXPORT_FORMATS:
             project = self.get_project()
             if request.GET.get("view") == TaskLayout.LIST:
                 board.project_layout_remember(
