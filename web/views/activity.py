@@ -14,6 +14,7 @@ from web.mixins import OrganizationAdminMixin
 from web.paginators import CappedCountPaginator
 from web.tables.audit import AuditLogTable
 from workspace import selectors
+from workspace.task_export import safe_cell
 
 CSV_COLUMNS = [
     "time",
@@ -28,7 +29,7 @@ CSV_COLUMNS = [
 ]
 
 
-class _Echo:
+class Echo:
     """csv.writer target that hands each row back instead of buffering it."""
 
     def write(self, value):
@@ -36,29 +37,24 @@ class _Echo:
 
 
 def csv_rows(entries):
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     yield writer.writerow(CSV_COLUMNS)
     for entry in entries:
         yield writer.writerow(
             [
                 entry.created_at.isoformat(),
-                _safe_cell(entry.actor.display_name) if entry.actor else "system",
-                _safe_cell(entry.actor.email) if entry.actor else "",
+                safe_cell(entry.actor.display_name) if entry.actor else "system",
+                safe_cell(entry.actor.email) if entry.actor else "",
                 entry.action,
                 entry.object_type,
-                _safe_cell(entry.object_repr),
-                _safe_cell(json.dumps(entry.changed_fields, ensure_ascii=False))
+                safe_cell(entry.object_repr),
+                safe_cell(json.dumps(entry.changed_fields, ensure_ascii=False))
                 if entry.changed_fields
                 else "",
                 entry.ip_address or "",
-                _safe_cell(entry.user_agent),
+                safe_cell(entry.user_agent),
             ]
         )
-
-
-def _safe_cell(value: str) -> str:
-    """Spreadsheets run cells that start with = + - @ as formulas: neutralise them."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 @method_decorator(vary_on_headers("HX-Request"), name="dispatch")

@@ -13,21 +13,15 @@ from django.utils.text import slugify
 from openpyxl import Workbook
 
 from web.tables.tasks import export_order
+from web.views.activity import Echo
 from workspace import task_export
 
 FORMATS = ("csv", "xlsx")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class _Echo:
-    """csv.writer target that hands each row back instead of buffering it."""
-
-    def write(self, value):
-        return value
-
-
 def csv_lines(header: list[str], rows):
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     # A byte-order mark, so that spreadsheets open the UTF-8 file with the right characters.
     yield "\ufeff" + writer.writerow(header)
     for row in rows:

@@ -43,6 +43,7 @@ from workspace.models import (
     Project,
     Task,
 )
+from workspace.task_export import safe_cell
 
 logger = logging.getLogger(__name__)
 
@@ -143,8 +144,7 @@ def _safe_cell(value):
         value = json.dumps(value, ensure_ascii=False)
     if value is None:
         return ""
-    value = str(value)
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return safe_cell(str(value))
 
 
 def _member_rows(organization):
