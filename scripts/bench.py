@@ -81,6 +81,7 @@ class Scenario:
     # elements per task row of the page.
     targets: dict = field(default_factory=dict)
     judged: bool = True  # False: shown for reference, held to no target
+    timeout_s: int = 2  # wrk counts a slower answer as an error
 
 
 SCENARIOS = [
@@ -127,7 +128,7 @@ SCENARIOS = [
         targets={"min_ratio": 0.7},
     ),
     # Every task of the organization as CSV (streamed: the peak RSS target covers it).
-    Scenario("task_export_csv", "GET", f"/o/{ORG}/tasks/?export=csv"),
+    Scenario("task_export_csv", "GET", f"/o/{ORG}/tasks/?export=csv", timeout_s=30),
     # Charts over 12 weeks from the insights snapshot (built below, as the job would).
     Scenario("insights", "GET", f"/o/{ORG}/insights/", targets={"min_ratio": 0.3}),
     Scenario(
@@ -300,6 +301,10 @@ for scenario in scenarios:
     name, method, path, extra = (scenario[k] for k in ("name", "method", "path", "extra"))
     headers = {"HTTP_HX_REQUEST": "true"} if extra.get("BENCH_HTMX") else {}
     client.get(path) if method == "GET" else None
+    if method == "POST" and not extra.get("BENCH_BULK"):
+        number = int(extra["BENCH_POOL"].split(":")[0]) - 1  # just before the pool
+        with organization_scope(organization):  # read before counting: not the request's
+            version = Task.all_objects.get(number=number).version
     with CaptureQueriesContext(connection) as queries:
         if method == "GET":
             response = client.get(path, **headers)
@@ -308,9 +313,6 @@ for scenario in scenarios:
             data = {**dict(parse_qsl(extra["BENCH_BODY"])), "op": "status:in_progress"}
             response = client.post(path, data)
         else:
-            number = int(extra["BENCH_POOL"].split(":")[0]) - 1  # just before the pool
-            with organization_scope(organization):
-                version = Task.all_objects.get(number=number).version
             field, values = extra["BENCH_TOGGLE"].split("=")
             data = dict(pair.split("=") for pair in extra["BENCH_BODY"].split("&"))
             data.update({field: values.split(",")[1], "version": version})
@@ -318,6 +320,118 @@ for scenario in scenarios:
     counts[name] = {"queries": len(queries), "status": response.status_code}
 print(json.dumps(counts))
 """
+
+
+PROFILE = """
+import cProfile, json, pstats
+from django.test import Client
+from accounts.models import User
+from workspace.models import Organization, Task
+from workspace.tenancy import organization_scope
+scenarios = json.loads(INPUT)
+client = Client()
+client.force_login(User.objects.get(email=MEMBER))
+organization = Organization.objects.get(slug=ORG)
+out = {}
+for scenario in scenarios:
+    name, method, path, extra = (scenario[k] for k in ("name", "method", "path", "extra"))
+    headers = {"HTTP_HX_REQUEST": "true"} if extra.get("BENCH_HTMX") else {}
+    profile = cProfile.Profile()
+    for i in range(REPEAT + 3):  # three to warm caches, then REPEAT profiled
+        if method == "GET":
+            request = lambda: client.get(path, **headers)
+        else:
+            number = int(extra["BENCH_POOL"].split(":")[0]) - 1
+            with organization_scope(organization):
+                version = Task.all_objects.get(number=number).version
+            field, values = extra["BENCH_TOGGLE"].split("=")
+            data = dict(pair.split("=") for pair in extra["BENCH_BODY"].split("&"))
+            data.update({field: values.split(",")[i % 2], "version": version})
+            url = path.replace("{n}", str(number))
+            request = lambda: client.post(url, data, **headers)
+        if i >= 3:
+            profile.enable()
+        request()
+        profile.disable()
+    stats = pstats.Stats(profile).stats
+    out[name] = [
+        [f"{filename}:{line}({function})", calls, own, cumulative]
+        for (filename, line, function), (_prim, calls, own, cumulative, _callers) in stats.items()
+    ]
+print(json.dumps(out))
+"""
+
+# Where a profile's own time is spent, by the first of these found in the function's file.
+PROFILE_PARTS = [
+    ("database round trips (psycopg)", "/psycopg"),
+    ("templates (django.template, partials)", "/django/template/"),
+    ("templates (django.template, partials)", "/template_partials/"),
+    ("ORM: building queries, rows to objects", "/django/db/"),
+    ("sessions and authentication", "/django/contrib/"),
+    ("sessions and authentication", "/allauth/"),
+    ("Tandem's own code", f"{ROOT}/web/"),
+    ("Tandem's own code", f"{ROOT}/workspace/"),
+    ("Tandem's own code", f"{ROOT}/accounts/"),
+    ("Tandem's own code", f"{ROOT}/project/"),
+    ("Django's request, middleware, forms, utils", "/django/"),
+]
+PROFILE_REPEAT = 60
+
+
+def profile_part(where: str) -> str:
+    for part, marker in PROFILE_PARTS:
+        if marker in where:
+            return part
+    if "site-packages/" in where:  # another library: by its package
+        return where.split("site-packages/")[1].split("/")[0].split(".")[0]
+    if where.startswith("~"):
+        return "built-in functions (C)"
+    return "Python's standard library"
+
+
+def profiles(env, scenarios: list[Scenario]) -> str:
+    """In-process cProfile of ``scenarios`` (the floor first, to compare with) over
+    PROFILE_REPEAT requests each: own time by part of the stack, and the heaviest of Tandem's
+    own functions by cumulative time. The profiler slows function-heavy code more than waiting,
+    so read the shares against the floor's, not as absolute milliseconds."""
+    code = (
+        PROFILE.replace("INPUT", repr(json.dumps([asdict(s) for s in scenarios])))
+        .replace("MEMBER", repr(MEMBER))
+        .replace("ORG", repr(ORG))
+        .replace("REPEAT", str(PROFILE_REPEAT))
+    )
+    output = manage(env, "shell", "--verbosity", "0", "-c", code)
+    found = json.loads(output.strip().splitlines()[-1])
+    lines = [
+        f"Profiles: cProfile, {PROFILE_REPEAT} requests each, in process (Django's test client "
+        "on the benchmark's data). Own time by part of the stack, then Tandem's heaviest "
+        "functions (cumulative).",
+    ]
+    for name, rows in found.items():
+        total = sum(own for _where, _calls, own, _cum in rows) or 1
+        parts: dict[str, float] = {}
+        for where, _calls, own, _cum in rows:
+            parts[profile_part(where)] = parts.get(profile_part(where), 0) + own
+        per_request = total * 1000 / PROFILE_REPEAT
+        lines += ["", f"### {name}: {per_request:.1f} ms per request under the profiler", ""]
+        lines += ["| part | share | ms/req |", "|---|---:|---:|"]
+        for part, own in sorted(parts.items(), key=lambda item: -item[1])[:10]:
+            lines.append(f"| {part} | {own / total:.0%} | {own * 1000 / PROFILE_REPEAT:.1f} |")
+        # Below the middleware and mixins every request passes through whole.
+        ours = sorted(
+            (
+                row
+                for row in rows
+                if str(ROOT) in row[0] and "/.venv/" not in row[0] and row[3] < 0.8 * total
+            ),
+            key=lambda row: -row[3],
+        )[:12]
+        lines += ["", "| Tandem function | calls/req | cumulative ms/req |", "|---|---:|---:|"]
+        for where, calls, _own, cumulative in ours:
+            short = where.replace(f"{ROOT}/", "")
+            ms = cumulative * 1000 / PROFILE_REPEAT
+            lines.append(f"| `{short}` | {calls / PROFILE_REPEAT:g} | {ms:.1f} |")
+    return "\n".join(lines)
 
 
 def count_queries(env) -> dict:
@@ -553,7 +667,7 @@ def fetch(base: str, path: str, cookie: str) -> str:
         return response.read().decode()
 
 
-def run_wrk(base, method, path, extra, cookie, csrf, duration) -> dict:
+def run_wrk(base, method, path, extra, cookie, csrf, duration, timeout_s=2) -> dict:
     env = {
         **os.environ,
         "BENCH_METHOD": method,
@@ -570,6 +684,7 @@ def run_wrk(base, method, path, extra, cookie, csrf, duration) -> dict:
         f"-t{threads}",
         f"-c{CONNECTIONS}",
         f"-d{duration}s",
+        f"--timeout={timeout_s}s",
         "-s",
         "scripts/bench.lua",
     ]
@@ -752,9 +867,9 @@ def main() -> int:
         for scenario in scenarios:
             log(f"{scenario.name}: warm-up, then {duration}s with {CONNECTIONS} connections")
             args = (base, scenario.method, scenario.path, scenario.extra, cookie, csrf)
-            run_wrk(*warm_up(args), 3)
+            run_wrk(*warm_up(args), 3, scenario.timeout_s)
             cpu_before = server.worker_cpu_seconds()
-            figures = run_wrk(*args, duration)
+            figures = run_wrk(*args, duration, scenario.timeout_s)
             cpu = server.worker_cpu_seconds() - cpu_before
             figures["cpu_ms"] = round(cpu * 1000 / max(figures.pop("requests"), 1), 2)
             figures["queries"] = queries.get(scenario.name, {}).get("queries", 0)
@@ -828,6 +943,17 @@ def main() -> int:
         f"{meta['postgresql']}; {meta['gunicorn_workers']} gunicorn workers, "
         f"{CONNECTIONS} connections, {duration} s per scenario.\n"
     )
+    # Where the time goes in every scenario that missed a throughput target, beside the floor.
+    slow = [
+        by_name[name]
+        for name, f in report.items()
+        if any("throughput" in miss for miss in f["misses"]) and by_name[name] in SCENARIOS
+    ]
+    if slow:
+        log(f"profiling {', '.join(s.name for s in slow)} beside the floor")
+        profile_path = path.with_suffix(".profile.md")
+        profile_path.write_text(profiles(env, [SCENARIOS[0], *slow]) + "\n")
+        print(profile_path)
     print(text)
     missed = {name: f["misses"] for name, f in report.items() if f["misses"]}
     if any(mb >= TARGETS["rss_mb"] for mb in rss):

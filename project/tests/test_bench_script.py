@@ -152,3 +152,21 @@ def test_event_streams_that_failed_or_closed_are_missed_targets_and_reported():
     text = bench.table({bench.STREAMS_LIST: figures}, [70.0])
     assert "498 of 500 event streams open (2 failed, 1 closed early)" in text
     assert "40.5 KB of worker memory per stream" in text
+
+
+def test_profiled_time_is_told_by_part_of_the_stack():
+    part = bench.profile_part
+    site = "/x/.venv/lib/python3.11/site-packages"
+    assert part(f"{site}/psycopg/cursor.py:100(execute)") == "database round trips (psycopg)"
+    assert part(f"{site}/django/template/base.py:1(render)").startswith("templates")
+    assert part(f"{site}/django/db/models/query.py:1(filter)").startswith("ORM")
+    assert part(f"{bench.ROOT}/workspace/services/inbox.py:1(inbox_notify)") == "Tandem's own code"
+    assert part(f"{site}/django_tables2/tables.py:1(x)") == "django_tables2"
+    assert part("~:0(<method 'join' of 'str' objects>)") == "built-in functions (C)"
+    assert part("/usr/lib/python3.11/json/encoder.py:1(encode)") == "Python's standard library"
+
+
+def test_a_scenario_can_wait_longer_than_wrk_s_default_timeout():
+    by_name = {s.name: s for s in bench.SCENARIOS}
+    assert by_name["task_export_csv"].timeout_s > 2
+    assert by_name["task_list"].timeout_s == 2

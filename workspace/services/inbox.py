@@ -99,7 +99,7 @@ def _found_item(found: dict | None) -> InboxItem | None:
     )
 
 
-def _item(task: Task, membership: Membership, item: InboxItem | None) -> tuple[InboxItem, bool]:
+def _item(task: Task, membership: Membership, item: InboxItem | None) -> InboxItem:
     """The member's item about the task (as ``_recipients`` read it), or a new one."""
     if item is None:
         return InboxItem(
@@ -108,12 +108,12 @@ def _item(task: Task, membership: Membership, item: InboxItem | None) -> tuple[I
             task=task,
             unread_events=0,
             recent=[],
-        ), True
+        )
     item.organization_id = task.organization_id
     item.recipient = membership
     item.task = task
     item.recent = item.recent or []
-    return item, False
+    return item
 
 
 def _bundle(task: Task, emailed: list[tuple[Membership, InboxItem]], event: dict, now):
@@ -162,6 +162,20 @@ def _bundle(task: Task, emailed: list[tuple[Membership, InboxItem]], event: dict
     return opened
 
 
+def _write_items(items: list[InboxItem]) -> None:
+    """Insert the new items and update the others in one statement (an upsert on the one item
+    per member and task), which hands back every item's id. Under the recipients' row locks
+    nobody else writes these items meanwhile, so the values computed from what was read stand."""
+    for item in items:
+        item.pk = None  # one INSERT for all: Django splits rows with and without ids
+    InboxItem.objects.bulk_create(
+        items,
+        update_conflicts=True,
+        unique_fields=["recipient", "task"],
+        update_fields=_ITEM_FIELDS,
+    )
+
+
 def inbox_notify(
     *,
     task: Task,
@@ -193,10 +207,9 @@ def inbox_notify(
         "at": now.isoformat(),
         **(detail or {}),
     }
-    created, updated, items = [], [], {}
+    items = {}
     for membership, found_item in found:
-        item, new = _item(task, membership, found_item)
-        (created if new else updated).append(item)
+        item = _item(task, membership, found_item)
         item.unread_events = (item.unread_events if item.read_at is None else 0) + 1
         item.kind = kind.value
         item.actor_id = event["actor"]
@@ -206,8 +219,7 @@ def inbox_notify(
         item.read_at = None
         item.archived_at = None  # news brings an archived thread back
         items[membership.pk] = item
-    InboxItem.objects.bulk_create(created)
-    InboxItem.objects.bulk_update(updated, _ITEM_FIELDS)
+    _write_items(list(items.values()))
 
     emailed = [(m, items[m.pk]) for m in members if m.user.channel(kind.topic) == Channel.EMAIL]
     opened = _bundle(task, emailed, event, now) if emailed else []

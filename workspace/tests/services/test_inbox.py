@@ -217,6 +217,25 @@ def test_events_update_the_one_item_of_the_task_newest_first(task, ada, bob):
     assert item.unread_events == 2
 
 
+def test_new_and_existing_items_are_written_in_one_statement_keeping_the_old_ones(
+    task, ada, bob, cy, django_assert_num_queries
+):
+    """Ada already has an item about the task, Cy has none: both are told in one write."""
+    comment_create(task=task, actor=bob, body="First")
+    [before] = items_of(ada)
+    with django_assert_num_queries(2):  # the recipients (locked), then the items
+        inbox_notify(task=task, actor=bob, kind=EventKind.STATUS_CHANGED, recipients=[ada, cy])
+
+    [after] = items_of(ada)
+    assert after.pk == before.pk
+    assert after.created_at == before.created_at
+    assert kinds(after) == ["status_changed", "commented"]
+    assert after.unread_events == 2
+    [new] = items_of(cy)
+    assert kinds(new) == ["status_changed"]
+    assert new.unread_events == 1
+
+
 def test_the_item_keeps_the_last_five_events(task, ada, bob):
     for n in range(7):
         comment_create(task=task, actor=bob, body=f"Comment {n}")
