@@ -130,6 +130,26 @@ def test_filters_and_grouping_travel_to_the_columns(client_, make_tasks):
     )
 
 
+def test_a_filter_on_the_board_s_own_grouping_shows_only_its_columns(client_, member, organization):
+    with organization_scope(organization):
+        MembershipFactory(organization=organization, user__name="Zed Zulu")
+
+    def headings(**query):
+        page = parse(client_.get(board_url(**query)).content)
+        return [text(h) for h in page.select("section.board-col h2")]
+
+    statuses = "status=todo&status=done"
+    assert headings(**{"status": "todo"}) == ["To do"]
+    page = parse(client_.get(board_url() + "?" + statuses).content)
+    assert [text(h) for h in page.select("section.board-col h2")] == ["To do", "Done"]
+    assert headings(group="priority", priority="high") == ["High"]
+    assert headings(group="assignee", assignee="me") == ["Mia Member"]
+    assert headings(group="assignee", assignee="none") == ["Unassigned"]
+    # A filter on another field, or a value naming no column, leaves every column.
+    assert headings(group="priority", status="todo") == ["Urgent", "High", "Medium", "Low"]
+    assert headings(status="nonsense") == ["To do", "In progress", "Done", "Cancelled"]
+
+
 def test_the_list_and_the_board_link_to_each_other(client_, project):
     tasks_page = parse(client_.get(reverse("web:task-list", kwargs={"org_slug": "acme"})).content)
     board = parse(client_.get(board_url(priority="high")).content)

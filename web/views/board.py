@@ -14,7 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 from django.views.generic import TemplateView, View
 from django_htmx.http import trigger_client_event
 
-from web.filters import TaskFilter
+from web.filters import ASSIGNEE_ME, TaskFilter
 from web.forms.tasks import parse_version
 from web.fragments import render_each
 from web.htmx import wants_fragment
@@ -129,6 +129,16 @@ class BoardMixin(OrganizationMixin):
             ),
         ]
 
+    def filtered_columns(self, group: str, columns: list[dict]) -> list[dict]:
+        """A filter on the board's own grouping keeps only its columns (the others would stay
+        empty): ``status=todo`` on a status board shows the "To do" column alone. Values that
+        name no column leave the board whole."""
+        chosen = set(self.request.GET.getlist(group))
+        if group == "assignee" and ASSIGNEE_ME in chosen:
+            chosen.add(str(self.membership.pk))
+        kept = [column for column in columns if column["value"] in chosen]
+        return kept or columns
+
 
 @method_decorator(vary_on_headers("HX-Request"), name="dispatch")
 class BoardView(BoardMixin, TemplateView):
@@ -156,7 +166,7 @@ class BoardView(BoardMixin, TemplateView):
         group = _group(self.request)
         filters = self.filter_query()
         column_url = self.board_url("board-column")
-        columns = self.columns(group)
+        columns = self.filtered_columns(group, self.columns(group))
         for column in columns:
             query = urlencode({"group": group, "column": column["value"]})
             column["url"] = f"{column_url}?{query}" + (f"&{filters}" if filters else "")
