@@ -116,7 +116,7 @@ def next_date(series: Recurrence, latest: Task) -> date | None:
 
 
 def _copy(latest: Task, due: date, series: Recurrence) -> Task:
-    from workspace.services.tasks import _allocate_number
+    from workspace.services.tasks import allocate_numbers
 
     task = Task(
         organization_id=latest.organization_id,
@@ -134,7 +134,7 @@ def _copy(latest: Task, due: date, series: Recurrence) -> Task:
     )
     items = list(ChecklistItem.objects.filter(task=latest).order_by("position", "pk"))
     task.checklist_total = len(items)
-    task.number = _allocate_number(latest.organization)
+    task.number = allocate_numbers(latest.organization)
     task.save()
     TaskLabel.objects.bulk_create(
         [

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -40,6 +40,7 @@ from workspace.models import (
 from workspace.models.labels import CHECKLIST_MAX_ITEMS, LABEL_NAME_MAX
 from workspace.services.labels import LABELS_PER_TASK_MAX, label_create
 from workspace.services.projects import custom_field_create, project_create
+from workspace.services.tasks import allocate_numbers
 from workspace.task_import import presets
 from workspace.task_import.reading import FileRefused, Table, read_table
 from workspace.task_import.rows import (
@@ -237,19 +238,6 @@ def progress_of(task_import: TaskImport) -> int:
     return int(cache.get(progress_key(task_import.pk)) or 0)
 
 
-def _allocate_numbers(organization: Organization, count: int) -> int:
-    """The first of ``count`` consecutive task numbers, reserved in one statement (the counter
-    row stays locked until the import commits, as for one new task)."""
-    table = Organization._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET task_counter = task_counter + %s WHERE id = %s "  # noqa: S608
-            "RETURNING task_counter",
-            [count, organization.pk],
-        )
-        return cursor.fetchone()[0] - count + 1
-
-
 def task_import_run(*, task_import_id: int, actor_id: int) -> TaskImport:
     """Create the tasks (the job, or the request for a small file). Every task gets a
     "created" history entry naming the file; the importer watches what they import."""
@@ -303,7 +291,7 @@ def _import(task_import: TaskImport, actor: Membership, organization: Organizati
     rows = [t for t in outcome.tasks if not t.source_id or t.source_id not in existing]
     now = timezone.now()
     labels = _labels(organization, actor, rows)
-    first = _allocate_numbers(organization, len(rows)) if rows else 0
+    first = allocate_numbers(organization, len(rows)) if rows else 0
     task_type = ContentType.objects.get_for_model(Task)
     for offset in range(0, len(rows), BATCH):
         batch = rows[offset : offset + BATCH]

@@ -54,18 +54,18 @@ class StaleTaskError(ValidationError):
         self.conflicts = conflicts or {}
 
 
-def _allocate_number(organization: Organization) -> int:
-    """Next task number of the organization. The counter row stays locked until the creating
-    transaction ends, so concurrent creations queue up and a rollback frees the number again:
-    numbers are unique and gap-free."""
+def allocate_numbers(organization: Organization, count: int = 1) -> int:
+    """The first of the next ``count`` task numbers of the organization, reserved in one
+    statement. The counter row stays locked until the creating transaction ends, so concurrent
+    creations queue up and a rollback frees the numbers again: numbers are unique and gap-free."""
     table = Organization._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET task_counter = task_counter + 1 WHERE id = %s "  # noqa: S608
+            f"UPDATE {table} SET task_counter = task_counter + %s WHERE id = %s "  # noqa: S608
             "RETURNING task_counter",
-            [organization.pk],
+            [count, organization.pk],
         )
-        return cursor.fetchone()[0]
+        return cursor.fetchone()[0] - count + 1
 
 
 def _validate(task: Task, *, creating: bool, project_changed: bool = False) -> None:
@@ -195,7 +195,7 @@ def task_create(
     task.custom_fields = clean_custom_values(_definitions(project), custom_fields or {})
     _track_completion(task, None)
     mentions = _mentioned(task, _render_description(task))
-    task.number = _allocate_number(organization)
+    task.number = allocate_numbers(organization)
     task.save()
     audit_record(organization=organization, actor=actor, action=AuditAction.CREATED, target=task)
     events.publish_task(task)
