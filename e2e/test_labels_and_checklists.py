@@ -76,6 +76,23 @@ def test_labels_are_put_on_from_a_row_by_typing_and_filter_the_list(live_server,
     expect(page.locator("tr.task")).to_have_count(0)
 
 
+def test_ticked_labels_survive_a_click_elsewhere_until_saved(live_server, page, team):
+    _, task = team
+    sign_in(page, live_server.url, "mia@example.com", DEFAULT_PASSWORD)
+    page.goto(f"{live_server.url}/o/acme/tasks/")
+    row = page.locator(f"#task-{task.number}")
+    row.get_by_role("button", name=f"Add labels to #{task.number}").click()
+    row.get_by_role("checkbox", name="bug").check()
+
+    page.get_by_role("heading", level=1).click()  # somewhere else on the page
+
+    expect(row.get_by_role("checkbox", name="bug")).to_be_checked()
+    row.get_by_role("button", name="Save").click()
+    htmx_settled(page)
+    expect(row.locator(".f-labels .chip")).to_have_text(["bug"])
+    assert label_names(task) == ["bug"]
+
+
 def test_a_checklist_is_built_ticked_and_reordered_in_place(live_server, page, team):
     _, task = team
     sign_in(page, live_server.url, "mia@example.com", DEFAULT_PASSWORD)

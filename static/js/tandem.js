@@ -93,8 +93,11 @@
   function isDirty(editor) {
     var dirty = false;
     each(editor, "input:not([type=hidden])", function (input) {
-      if (input.hasAttribute("data-filter")) return;
-      if (input.value !== input.defaultValue) dirty = true;
+      if (input.hasAttribute("data-filter") || input.hasAttribute("data-label-filter")) return;
+      var tickable = input.type === "checkbox" || input.type === "radio";
+      if (tickable ? input.checked !== input.defaultChecked : input.value !== input.defaultValue) {
+        dirty = true; // typed text or ticked boxes
+      }
     });
     return dirty;
   }
