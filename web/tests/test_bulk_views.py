@@ -216,7 +216,8 @@ def test_the_bar_menus_load_on_demand_in_a_constant_number_of_queries(
     assert 'value="status:done"' in html
     assert f'value="project:{project.pk}"' in html
     assert "Colleague" in html
-    assert 'value="labels_add:' in html and 'value="labels_remove:' in html
+    assert 'value="labels_add:' in html
+    assert 'value="labels_remove:' in html
     assert more.count('value="labels_add:') == 5
     # On a project's page the bar does not offer to move tasks to another project.
     assert 'value="project:' not in client.get(url + "?in_project=1").content.decode()
@@ -371,3 +372,29 @@ def test_a_running_job_polls_its_progress(client, mia, project):
 
     assert 'hx-trigger="every 1s"' in html
     assert 'max="2" value="0"' in html
+
+
+def test_a_watcher_sees_one_inbox_item_for_the_whole_bulk_edit(client, mia, project, organization):
+    from workspace.models import InboxItem
+    from workspace.tests.factories import WatchFactory
+
+    watcher = MembershipFactory(organization=organization, user__name="Wendy")
+    tasks = make(project, 3)
+    with organization_scope(organization):
+        for task in tasks:
+            WatchFactory(task=task, membership=watcher)
+    client.force_login(mia.user)
+    client.post(BULK, {"op": "status:in_progress", "task": [t.number for t in tasks]})
+    client.force_login(watcher.user)
+
+    html = client.get("/o/acme/inbox/").content.decode()
+
+    assert html.count('data-testid="inbox-item"') == 1
+    assert "Mia set the status of 3 of your tasks to In progress" in html
+    for task in tasks:
+        assert f'href="/o/acme/tasks/{task.number}/"' in html
+    with organization_scope(organization):
+        item = InboxItem.objects.get()
+    assert client.get(f"/o/acme/inbox/{item.pk}/").url == "/o/acme/inbox/"
+    archived = client.post(f"/o/acme/inbox/{item.pk}/archive/", follow=True)
+    assert messages_of(archived)[0] == "Archived: a change of several tasks."

@@ -27,11 +27,14 @@ from accounts.preferences import Channel, Topic
 from workspace import events, permissions, revisions, signals
 from workspace.audit import REPR_MAX, _origin, audit_record, describe_changes
 from workspace.models import (
+    RECENT_EVENTS_MAX,
     AuditAction,
     AuditLog,
     BulkEdit,
     BulkField,
     BulkState,
+    EventKind,
+    InboxItem,
     Label,
     Membership,
     Notification,
@@ -195,11 +198,15 @@ def _readable(field_name: str, stored, names: dict):
     return stored
 
 
-def summary(bulk: BulkEdit, count: int | None = None) -> str:
+def summary(bulk: BulkEdit, count: int | None = None, *, yours: bool = False) -> str:
     """How the action reads in the activity page and toasts ("set the status of 40 tasks to
-    Done")."""
+    Done"); ``yours``: as the inbox tells one person ("... of 12 of your tasks ...")."""
     count = bulk.changed if count is None else count
     tasks = f"{count} task{'s' if count != 1 else ''}"
+    if yours and bulk.field == BulkField.ASSIGNEE:
+        return f"assigned {tasks} to you"
+    if yours:
+        tasks = f"{count} of your tasks" if count != 1 else "1 of your tasks"
     if bulk.field == BulkField.TRASH:
         return f"moved {tasks} to the trash"
     if bulk.field == BulkField.LABELS_ADD:
@@ -618,13 +625,60 @@ def _topic(bulk: BulkEdit) -> Topic:
     return Topic.CHANGES
 
 
+def _inbox(organization, actor, bulk: BulkEdit, told: list, counts, numbers, *, undo: bool):
+    """One inbox item per person about the whole action (not one per task): "Ada set the
+    status of 12 of your tasks to Done". Its undo adds an event to the same item. Two queries
+    (three for an undo), however many people and tasks."""
+    now = timezone.now()
+    existing = {}
+    if undo:
+        existing = {
+            item.recipient_id: item
+            for item in InboxItem.objects.filter(bulk=bulk, recipient__in=[m.pk for m in told])
+        }
+    created, updated = [], []
+    for membership in told:
+        theirs = sorted(numbers[pk] for pk in counts[membership.pk])
+        event = {
+            "kind": EventKind.BULK_CHANGED.value,
+            "actor": actor.user_id,
+            "at": now.isoformat(),
+            "summary": ("undid: " if undo else "") + summary(bulk, len(theirs), yours=True),
+            "numbers": theirs[:EMAIL_TASKS_MAX],
+            "count": len(theirs),
+        }
+        item = existing.get(membership.pk)
+        if item is None:
+            item = InboxItem(
+                organization=organization, recipient=membership, bulk=bulk, unread_events=0
+            )
+            created.append(item)
+        else:
+            updated.append(item)
+        item.unread_events = (item.unread_events if item.read_at is None else 0) + 1
+        item.kind = EventKind.BULK_CHANGED.value
+        item.actor_id = actor.user_id
+        item.last_event_at = now
+        item.recent = [event, *(item.recent or [])][:RECENT_EVENTS_MAX]
+        item.read_at = None
+        item.archived_at = None
+    InboxItem.objects.bulk_create(created)
+    InboxItem.objects.bulk_update(
+        updated,
+        ["kind", "actor", "last_event_at", "recent", "unread_events", "read_at", "archived_at"],
+    )
+    for membership in told:
+        events.publish(organization.pk, "inbox", user=membership.pk)
+
+
 def _notify(
     organization: Organization, actor: Membership, bulk: BulkEdit, rows, *, undo: bool = False
 ) -> None:
-    """One e-mail per person the action concerns, whatever the number of tasks: the new
+    """Tell each person the action concerns once, whatever the number of tasks: the new
     assignee (for an assignment), else the watchers of the changed tasks, each told how many
-    of their tasks changed. Only people who chose e-mail for the topic, never the actor. Its
-    undo (``undo``) tells the same people, once each, that it was undone."""
+    of their tasks changed, never the actor. One inbox item each (unless they turned the topic
+    off) and one e-mail each (if they chose e-mail for it). Its undo (``undo``) tells the same
+    people, once each, that it was undone."""
     ids = [row["pk"] for row in rows]
     if bulk.field == BulkField.ASSIGNEE:
         if bulk.value is None or bulk.value == actor.pk:
@@ -645,9 +699,14 @@ def _notify(
         return
     topic = _topic(bulk)
     numbers = {row["pk"]: row["number"] for row in rows}
-    members = Membership.objects.filter(
-        organization=organization, pk__in=list(counts), user__is_active=True
-    ).select_related("user")
+    members = list(
+        Membership.objects.filter(
+            organization=organization, pk__in=list(counts), user__is_active=True
+        ).select_related("user")
+    )
+    told = [m for m in members if m.user.channel(topic) != Channel.OFF]
+    if told:
+        _inbox(organization, actor, bulk, told, counts, numbers, undo=undo)
     outbox = []
     for membership in members:
         if membership.user.channel(topic) != Channel.EMAIL:

@@ -286,3 +286,58 @@ def test_an_undo_tells_the_same_people_once_each(project, member, in_org):
         (watcher.user, "undid: set the status of 4 tasks to In progress"),
     ]
     assert mails[1].payload["count"] == 4
+
+
+def test_each_person_gets_one_inbox_item_per_bulk_edit_and_its_undo_adds_to_it(
+    project, member, admin, in_org
+):
+    from workspace import selectors
+    from workspace.models import InboxItem
+
+    watcher = MembershipFactory(organization=in_org, user__name="Wendy Watcher")
+    deaf = MembershipFactory(organization=in_org)
+    deaf.user.notification_channels = {Topic.COMPLETED: Channel.OFF}  # done: "completed"
+    deaf.user.save()
+    tasks = TaskFactory.create_batch(12, project=project, status=TaskStatus.TODO)
+    for task in tasks:
+        WatchFactory(task=task, membership=watcher)
+        WatchFactory(task=task, membership=deaf)  # turned changes off: not told
+        WatchFactory(task=task, membership=member)  # the actor is never told
+    result = task_bulk_edit(
+        organization=in_org,
+        actor=member,
+        tasks=_tasks(in_org),
+        field_name="status",
+        value=TaskStatus.DONE,
+    )
+
+    item = InboxItem.objects.get()
+    assert (item.recipient, item.bulk, item.task) == (watcher, result.bulk, None)
+    assert item.is_unread
+    page = selectors.inbox_page(membership=watcher)
+    assert [i.headline for i in page["items"]] == [
+        "Mia Member set the status of 12 of your tasks to Done"
+    ]
+    assert page["items"][0].bulk_numbers == sorted(t.number for t in tasks)
+    assert selectors.inbox_unread_count(membership=watcher) == 1
+
+    task_bulk_undo(bulk=result.bulk, actor=member)
+
+    item = InboxItem.objects.get()
+    assert item.unread_events == 2
+    assert selectors.inbox_page(membership=watcher)["items"][0].headline == (
+        "Mia Member undid: set the status of 12 of your tasks to Done"
+    )
+
+
+def test_a_bulk_assignment_puts_one_item_in_the_assignees_inbox(project, member, admin, in_org):
+    TaskFactory.create_batch(3, project=project)
+
+    task_bulk_edit(
+        organization=in_org, actor=member, tasks=_tasks(in_org), field_name="assignee", value=admin
+    )
+
+    from workspace import selectors
+
+    items = selectors.inbox_page(membership=admin)["items"]
+    assert [i.headline for i in items] == ["Mia Member assigned 3 tasks to you"]
