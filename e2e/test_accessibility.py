@@ -93,8 +93,11 @@ def test_bulk_bar_shortcuts_and_palette_open(live_server, page, workspace_with_e
     page.goto(f"{live_server.url}/o/acme/tasks/")
     page.keyboard.press("j")
     page.keyboard.press("x")
+    # The bar's menus, the shortcuts and the palette load when first needed.
+    page.locator("form#bulk summary").first.wait_for()
     assert axe_violations(page) == []
     page.keyboard.press("?")
+    page.get_by_role("dialog", name="Keyboard shortcuts").wait_for()
     assert axe_violations(page) == []
     page.keyboard.press("Escape")
     page.keyboard.press("Control+k")

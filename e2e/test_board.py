@@ -6,10 +6,10 @@ from playwright.sync_api import expect
 
 from accounts.tests.factories import DEFAULT_PASSWORD
 from e2e.conftest import htmx_settled, sign_in
-from workspace.models import Role, Task, TaskStatus
+from workspace.models import Priority, Role, Task, TaskStatus
 from workspace.services.tasks import task_create
 from workspace.tenancy import organization_scope
-from workspace.tests.factories import MembershipFactory, ProjectFactory
+from workspace.tests.factories import LabelFactory, MembershipFactory, ProjectFactory
 
 
 @pytest.fixture
@@ -170,3 +170,42 @@ def test_a_move_refused_by_the_write_limit_puts_the_card_back(live_server, page,
     expect(page.locator(f"#col-todo-cards #task-{two.number}")).to_be_visible()
     assert shown(page, "todo") == ["task-3", f"task-{two.number}"]
     assert saved(two).status == TaskStatus.TODO
+
+
+def test_j_and_k_move_between_cards_and_shortcuts_act_on_the_focused_card(live_server, page, team):
+    mia, _adam, (one, two, three) = team
+    with organization_scope(mia.organization):
+        LabelFactory(organization=mia.organization, name="Urgent fix")
+    sign_in(page, live_server.url, "mia@example.com", DEFAULT_PASSWORD)
+    open_board(page, live_server.url)
+
+    page.keyboard.press("j")
+    expect(page.locator("#task-3 a.title")).to_be_focused()
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    expect(page.locator("#task-1 a.title")).to_be_focused()
+    page.keyboard.press("k")
+    card = page.locator("#task-2")
+    expect(card.locator("a.title")).to_be_focused()
+
+    page.keyboard.press("p")
+    expect(page.get_by_role("menuitemradio", name="Urgent")).to_be_visible()
+    page.get_by_role("menuitemradio", name="Urgent").focus()
+    page.keyboard.press("Enter")
+    htmx_settled(page)
+
+    expect(card.locator(".f-priority [data-edit]")).to_contain_text("Urgent")
+    expect(card.locator(".f-priority [data-edit]")).to_be_focused()
+    assert saved(two).priority == Priority.URGENT
+    assert saved(one).priority == saved(three).priority != Priority.URGENT
+
+    # "l" opens the focused card's labels editor.
+    page.keyboard.press("l")
+    search = card.get_by_role("searchbox", name="Find a label")
+    expect(search).to_be_focused()
+    card.get_by_role("checkbox", name="Urgent fix").check()
+    card.get_by_role("button", name="Save").click()
+    htmx_settled(page)
+    expect(card.locator(".f-labels .chip")).to_have_text(["Urgent fix"])
+    with organization_scope(mia.organization):
+        assert [label.name for label in saved(two).labels.all()] == ["Urgent fix"]

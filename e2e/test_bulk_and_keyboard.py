@@ -5,9 +5,14 @@ from playwright.sync_api import expect
 
 from accounts.tests.factories import DEFAULT_PASSWORD
 from e2e.conftest import htmx_settled, sign_in
-from workspace.models import Priority, Role, Task, TaskStatus
+from workspace.models import Priority, Role, Task, TaskLabel, TaskStatus
 from workspace.tenancy import organization_scope
-from workspace.tests.factories import MembershipFactory, ProjectFactory, TaskFactory
+from workspace.tests.factories import (
+    LabelFactory,
+    MembershipFactory,
+    ProjectFactory,
+    TaskFactory,
+)
 
 
 @pytest.fixture
@@ -157,7 +162,13 @@ def test_question_mark_lists_the_shortcuts_and_g_sequences_go_places(live_server
     page.keyboard.press("?")
     dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
     expect(dialog).to_be_visible()
-    for text in ["Next / previous task", "Change its status", "Assign it to me", "My tasks"]:
+    for text in [
+        "Next / previous task",
+        "Change its status",
+        "Change its labels",
+        "Assign it to me",
+        "My tasks",
+    ]:
         expect(dialog).to_contain_text(text)
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
@@ -230,3 +241,33 @@ def test_palette_words_arrows_and_escape(live_server, page, team):
     page.keyboard.press("Escape")
     expect(page.locator("#palette")).to_be_hidden()
     expect(page.get_by_role("button", name="Search or jump to…")).to_be_focused()
+
+
+def test_bulk_add_a_label_from_the_bar_and_undo(live_server, page, team):
+    mia, project = team
+    tasks = make(project, 3)
+    with organization_scope(mia.organization):
+        LabelFactory(organization=mia.organization, name="backend")
+    sign_in(page, live_server.url, "mia@example.com", DEFAULT_PASSWORD)
+    page.goto(f"{live_server.url}/o/acme/tasks/")
+    bar = page.locator("form#bulk")
+
+    page.keyboard.press("j")
+    page.keyboard.press("x")
+    page.keyboard.press("j")
+    page.keyboard.press("x")
+    bar.get_by_text("Add label", exact=True).click()
+    bar.get_by_role("group", name="Add a label").get_by_role("button", name="backend").click()
+
+    toast = page.get_by_role("status").filter(has_text="Added the label backend to 2 tasks")
+    expect(toast).to_be_visible()
+    expect(page.locator("td.f-labels .chip", has_text="backend")).to_have_count(2)
+    with organization_scope(mia.organization):
+        labelled = set(TaskLabel.objects.values_list("task_id", flat=True))
+    assert labelled == {tasks[2].pk, tasks[1].pk}  # newest first: j, j picked #3 and #2
+
+    toast.get_by_role("button", name="Undo").click()
+    expect(page.get_by_role("status").filter(has_text="Undone")).to_be_visible()
+    expect(page.locator("td.f-labels .chip", has_text="backend")).to_have_count(0)
+    with organization_scope(mia.organization):
+        assert not TaskLabel.objects.exists()

@@ -570,6 +570,8 @@ def inbox_event_text(event: dict, actors: dict[int, User]) -> str:
         return "Due tomorrow"
     if kind == EventKind.OVERDUE:
         return f"Overdue: it was due on {_day(event.get('due'))}"
+    if kind == EventKind.BULK_CHANGED:
+        return f"{who} {event.get('summary') or 'changed several of your tasks'}"
     return "Updated"
 
 
@@ -582,6 +584,9 @@ def _with_headlines(items: list[InboxItem]) -> list[InboxItem]:
             actors.setdefault(item.actor_id, item.actor)
         events = item.recent or [{"kind": item.kind, "actor": item.actor_id}]
         item.headline = inbox_event_text(events[0], actors)
+        # A bulk edit's item (no task): the tasks it changed, by number.
+        item.bulk_numbers = events[0].get("numbers", []) if item.task_id is None else []
+        item.bulk_more = max(0, events[0].get("count", 0) - len(item.bulk_numbers))
         item.earlier = [inbox_event_text(e, actors) for e in events[1 : item.unread_events]]
     return items
 

@@ -7,6 +7,24 @@
   "use strict";
 
   var lastClicked = null;
+  var choices = {}; // the bar's menus by URL, fetched once per page (web.views.bulk.BulkChoicesView)
+
+  // The bar's menus are not part of the page: they load when the bar first shows.
+  function loadChoices(form) {
+    var holder = form.querySelector("[data-bulk-choices]");
+    if (!holder || holder.hasAttribute("data-loaded") || !window.fetch) return;
+    holder.setAttribute("data-loaded", "");
+    var url = holder.getAttribute("data-url");
+    if (!choices[url]) {
+      choices[url] = window.fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.text() : Promise.reject(response); })
+        .catch(function () { delete choices[url]; return null; });
+    }
+    choices[url].then(function (html) {
+      if (html === null) { holder.removeAttribute("data-loaded"); return; }
+      holder.innerHTML = html;
+    });
+  }
 
   function bar() { return document.querySelector("form[data-bulk]"); }
 
@@ -33,6 +51,7 @@
     var total = parseInt(form.getAttribute("data-total"), 10) || 0;
     var count = isAll(form) ? total : picked.length;
     form.hidden = count === 0;
+    if (!form.hidden) loadChoices(form);
     var capped = form.hasAttribute("data-capped");
     form.querySelector("[data-bulk-count]").textContent =
       isAll(form) ? (capped ? "All matching" : "All " + total) : count;

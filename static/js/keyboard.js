@@ -9,7 +9,7 @@
 
   var SEQUENCE_MS = 1500;
   var pendingG = null;
-  var FIELD_KEYS = { s: "status", p: "priority", a: "assignee", d: "due_date" };
+  var FIELD_KEYS = { s: "status", p: "priority", a: "assignee", d: "due_date", l: "labels" };
 
   function isTyping(element) {
     if (!element || element === document.body) return false;
@@ -115,11 +115,21 @@
     });
   }
 
+  // The shortcuts and quick-create dialogs (and the "g" links) load the first time they are
+  // needed, from the layout's "Keyboard shortcuts" link (static/js/dialogs.js).
+  function loadDialogs() {
+    var link = document.querySelector("a[data-open-shortcuts]");
+    if (!window.TandemDialogs) return Promise.resolve(document.getElementById("shortcuts"));
+    return window.TandemDialogs.load("shortcuts", link && link.getAttribute("href"));
+  }
+
   function openHelp() {
-    var dialog = document.getElementById("shortcuts");
-    if (!dialog || dialog.open) return;
-    dialog.returnTo = document.activeElement;
-    dialog.showModal();
+    var returnTo = document.activeElement;
+    loadDialogs().then(function (dialog) {
+      if (!dialog || dialog.open || document.querySelector("dialog[open]")) return;
+      dialog.returnTo = returnTo;
+      dialog.showModal();
+    });
   }
 
   function closeDialog(dialog) {
@@ -168,15 +178,19 @@
     if (pendingG) {
       window.clearTimeout(pendingG);
       pendingG = null;
-      var link = hotkey("g " + key);
-      if (link) {
-        event.preventDefault();
-        link.click();
-      }
+      event.preventDefault();
+      loadDialogs().then(function () {
+        var link = hotkey("g " + key);
+        if (link) link.click();
+      });
       return;
     }
     if (key === "?") { event.preventDefault(); openHelp(); return; }
-    if (key === "g") { pendingG = window.setTimeout(function () { pendingG = null; }, SEQUENCE_MS); return; }
+    if (key === "g") {
+      loadDialogs();
+      pendingG = window.setTimeout(function () { pendingG = null; }, SEQUENCE_MS);
+      return;
+    }
     if (key === "j" || key === "k") { event.preventDefault(); move(key === "j" ? 1 : -1); return; }
     if (key === "/") {
       var search = hotkey("/") || document.getElementById("id_q");
@@ -186,8 +200,11 @@
       return;
     }
     if (key === "c") {
-      var create = hotkey("c");
-      if (create) { event.preventDefault(); quickCreate(create); }
+      event.preventDefault();
+      loadDialogs().then(function () {
+        var create = hotkey("c");
+        if (create) quickCreate(create);
+      });
       return;
     }
     var task = current();
@@ -198,7 +215,10 @@
     var close = event.target.closest && event.target.closest("[data-close-dialog]");
     if (close && close.closest("dialog")) closeDialog(close.closest("dialog"));
     var help = event.target.closest && event.target.closest("[data-open-shortcuts]");
-    if (help) openHelp();
+    if (help && !event.ctrlKey && !event.metaKey && !event.shiftKey) {
+      event.preventDefault(); // the link is the page without JavaScript
+      openHelp();
+    }
   });
 
   // A task clicked or tabbed into becomes the current one for j / k.

@@ -11,6 +11,13 @@
 
   function dialog() { return document.getElementById("palette"); }
 
+  // The dialog loads the first time it opens (static/js/dialogs.js), from the header button.
+  function loadDialog() {
+    var opener = document.querySelector("[data-open-palette][data-dialog-url]");
+    if (!window.TandemDialogs) return Promise.resolve(dialog());
+    return window.TandemDialogs.load("palette", opener && opener.getAttribute("data-dialog-url"));
+  }
+
   function input(box) { return box.querySelector("[data-palette-input]"); }
 
   function options(box) {
@@ -50,16 +57,18 @@
   }
 
   function open() {
-    var box = dialog();
-    if (!box) return;
-    if (box.open) { input(box).select(); return; }
-    var other = document.querySelector("dialog[open]");
-    if (other) other.close();
-    box.returnTo = document.activeElement;
-    input(box).value = "";
-    box.showModal();
-    input(box).focus();
-    load(box);
+    var returnTo = document.activeElement;
+    loadDialog().then(function (box) {
+      if (!box) return;
+      if (box.open) { input(box).select(); return; }
+      var other = document.querySelector("dialog[open]");
+      if (other) other.close();
+      box.returnTo = returnTo;
+      input(box).value = "";
+      box.showModal();
+      input(box).focus();
+      load(box);
+    });
   }
 
   document.addEventListener("keydown", function (event) {

@@ -130,6 +130,8 @@ TENANT_ROUTES: dict[str, Route] = {
     "web:task-bulk-undo": Route(lambda o: {"pk": o.bulk_edit.pk}),
     "web:task-bulk-progress": Route(lambda o: {"pk": o.bulk_edit.pk}),
     "web:palette": Route(no_kwargs),
+    "web:shortcuts": Route(no_kwargs),
+    "web:task-bulk-choices": Route(no_kwargs),
     "web:task-assign": Route(
         lambda o: {"number": o.task.number}, post_data=lambda o: {"assignee": "me"}
     ),

@@ -7,9 +7,10 @@ import pytest
 from django.urls import reverse
 
 from web.templatetags.tandem import undo_url
-from workspace.models import BulkEdit, Priority, Role, Task, TaskStatus
+from workspace.models import BulkEdit, Priority, Role, Task, TaskLabel, TaskStatus
 from workspace.tenancy import organization_scope
 from workspace.tests.factories import (
+    LabelFactory,
     MembershipFactory,
     OrganizationFactory,
     ProjectFactory,
@@ -185,7 +186,91 @@ def test_the_list_shows_the_bar_and_row_checkboxes(client, mia, project):
     assert 'form id="bulk"' in html
     assert html.count('form="bulk" class="pick"') == 3
     assert "data-bulk-page" in html
+    # The bar's menus load when it first shows (BulkChoicesView), not with every list page.
+    assert 'value="assignee:me"' not in html
+    assert 'data-url="/o/acme/tasks/bulk/choices/"' in html
+
+
+def test_the_bar_menus_load_on_demand_in_a_constant_number_of_queries(
+    client, mia, project, organization, django_assert_max_num_queries
+):
+    with organization_scope(organization):
+        MembershipFactory.create_batch(2, organization=organization, user__name="Colleague")
+        LabelFactory(organization=organization, name="Bug")
+    client.force_login(mia.user)
+    url = reverse("web:task-bulk-choices", kwargs={"org_slug": "acme"})
+    client.get(url)  # the cached choices are read once
+
+    with django_assert_max_num_queries(4):
+        html = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    with organization_scope(organization):
+        MembershipFactory.create_batch(5, organization=organization)
+        ProjectFactory.create_batch(3, organization=organization)
+        LabelFactory.create_batch(4, organization=organization)
+    client.get(url)
+    with django_assert_max_num_queries(4):
+        more = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+
+    assert "<html" not in html
     assert 'value="assignee:me"' in html
+    assert 'value="status:done"' in html
+    assert f'value="project:{project.pk}"' in html
+    assert "Colleague" in html
+    assert 'value="labels_add:' in html
+    assert 'value="labels_remove:' in html
+    assert more.count('value="labels_add:') == 5
+    # On a project's page the bar does not offer to move tasks to another project.
+    assert 'value="project:' not in client.get(url + "?in_project=1").content.decode()
+
+
+def test_bulk_add_and_remove_a_label_with_undo(client, mia, project, organization):
+    with organization_scope(organization):
+        bug = LabelFactory(organization=organization, name="Bug")
+    tasks = make(project, 3)
+    with organization_scope(organization):
+        TaskLabel.objects.create(organization=organization, task=tasks[0], label=bug)
+    client.force_login(mia.user)
+
+    response = client.post(
+        BULK, {"op": f"labels_add:{bug.pk}", "task": [t.number for t in tasks]}, follow=True
+    )
+
+    assert messages_of(response) == [
+        "Added the label Bug to 2 tasks. Skipped 1: 1 already had the label Bug."
+    ]
+    with organization_scope(organization):
+        assert TaskLabel.objects.filter(label=bug).count() == 3
+    undone = client.post(
+        reverse("web:task-bulk-undo", kwargs={"org_slug": "acme", "pk": only_bulk(project).pk}),
+        follow=True,
+    )
+    assert messages_of(undone) == ["Undone: added the label Bug to 2 tasks."]
+    with organization_scope(organization):
+        assert list(TaskLabel.objects.values_list("task_id", flat=True)) == [tasks[0].pk]
+
+    response = client.post(
+        BULK, {"op": f"labels_remove:{bug.pk}", "task": [t.number for t in tasks]}, follow=True
+    )
+
+    assert messages_of(response) == [
+        "Removed the label Bug from 1 task. Skipped 2: 2 did not have the label Bug."
+    ]
+    with organization_scope(organization):
+        assert not TaskLabel.objects.exists()
+
+
+def test_a_label_of_another_organization_is_refused(client, mia, project):
+    elsewhere = OrganizationFactory(slug="elsewhere")
+    with organization_scope(elsewhere):
+        theirs = LabelFactory(organization=elsewhere, name="Theirs")
+    tasks = make(project, 1)
+    client.force_login(mia.user)
+
+    response = client.post(
+        BULK, {"op": f"labels_add:{theirs.pk}", "task": [tasks[0].number]}, follow=True
+    )
+
+    assert messages_of(response) == ["Choose what to change."]
 
 
 def test_an_undo_of_another_organization_is_not_found(client, mia, project):
@@ -287,3 +372,29 @@ def test_a_running_job_polls_its_progress(client, mia, project):
 
     assert 'hx-trigger="every 1s"' in html
     assert 'max="2" value="0"' in html
+
+
+def test_a_watcher_sees_one_inbox_item_for_the_whole_bulk_edit(client, mia, project, organization):
+    from workspace.models import InboxItem
+    from workspace.tests.factories import WatchFactory
+
+    watcher = MembershipFactory(organization=organization, user__name="Wendy")
+    tasks = make(project, 3)
+    with organization_scope(organization):
+        for task in tasks:
+            WatchFactory(task=task, membership=watcher)
+    client.force_login(mia.user)
+    client.post(BULK, {"op": "status:in_progress", "task": [t.number for t in tasks]})
+    client.force_login(watcher.user)
+
+    html = client.get("/o/acme/inbox/").content.decode()
+
+    assert html.count('data-testid="inbox-item"') == 1
+    assert "Mia set the status of 3 of your tasks to In progress" in html
+    for task in tasks:
+        assert f'href="/o/acme/tasks/{task.number}/"' in html
+    with organization_scope(organization):
+        item = InboxItem.objects.get()
+    assert client.get(f"/o/acme/inbox/{item.pk}/").url == "/o/acme/inbox/"
+    archived = client.post(f"/o/acme/inbox/{item.pk}/archive/", follow=True)
+    assert messages_of(archived)[0] == "Archived: a change of several tasks."

@@ -22,7 +22,16 @@ from web.ratelimit import WriteLimitMixin
 from web.templatetags.tandem import UNDO_PREFIX
 from web.views.tasks import _safe_next
 from workspace import selectors
-from workspace.models import BulkEdit, BulkField, Membership, Priority, Project, Task, TaskStatus
+from workspace.models import (
+    BulkEdit,
+    BulkField,
+    Label,
+    Membership,
+    Priority,
+    Project,
+    Task,
+    TaskStatus,
+)
 from workspace.services import bulk as services
 
 NUMBERS_MAX = services.BULK_MAX
@@ -41,9 +50,10 @@ def _counted(result: services.BulkResult, done: str) -> str:
 class BulkEditView(OrganizationMixin, WriteLimitMixin, View):
     """``POST /o/<org>/tasks/bulk/``: ``op`` says what to do (``status:done``,
     ``priority:high``, ``assignee:<id>|me|none``, ``due_date`` (with ``due_date``),
-    ``project:<id>``, ``trash``); ``task`` the checked numbers, or ``all=1`` with ``query`` (the
-    list's query string), ``preset`` (mine, overdue) and ``in_project`` (a project page's slug)
-    for every task matching. One accepted bulk edit counts as one write."""
+    ``project:<id>``, ``labels_add:<id>``, ``labels_remove:<id>``, ``trash``); ``task`` the
+    checked numbers, or ``all=1`` with ``query`` (the list's query string), ``preset`` (mine,
+    overdue) and ``in_project`` (a project page's slug) for every task matching. One accepted
+    bulk edit counts as one write."""
 
     http_method_names = ["post"]
 
@@ -83,6 +93,10 @@ class BulkEditView(OrganizationMixin, WriteLimitMixin, View):
             project = Project.objects.filter(organization=self.organization, pk=raw).first()
             if project is not None:
                 return name, project
+        if name in services.LABEL_FIELDS and raw.isdigit():
+            label = Label.objects.filter(organization=self.organization, pk=raw).first()
+            if label is not None:
+                return name, label
         if name == BulkField.TRASH:
             return name, None
         raise ValidationError("Choose what to change.")
@@ -169,6 +183,27 @@ class BulkEditView(OrganizationMixin, WriteLimitMixin, View):
             "(the list shows the progress).",
         )
         return redirect(back)
+
+
+class BulkChoicesView(OrganizationMixin, TemplateView):
+    """``GET /o/<org>/tasks/bulk/choices/``: the bulk bar's menus (statuses, priorities,
+    members, projects, labels), fetched by static/js/bulk.js when the bar first shows, so that
+    list pages do not carry them. ``in_project=1``: on a project's page (no "Move to project").
+    The lists are the organization's cached choices: no query per member, project or label."""
+
+    http_method_names = ["get"]
+    template_name = "components/bulk_bar.html#bulk-choices"
+
+    def get_context_data(self, **kwargs):
+        kwargs.update(
+            statuses=TaskStatus.choices,
+            priorities=Priority.key_choices(),
+            bulk_members=selectors.member_names(organization=self.organization),
+            bulk_projects=selectors.project_names(organization=self.organization),
+            bulk_labels=selectors.label_choices(organization=self.organization),
+            in_project=self.request.GET.get("in_project") == "1",
+        )
+        return super().get_context_data(**kwargs)
 
 
 class BulkProgressView(OrganizationMixin, TemplateView):

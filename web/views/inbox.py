@@ -82,6 +82,8 @@ class InboxOpenView(InboxMixin, View):
     def get(self, request, *args, **kwargs):
         item = self.get_item()
         services.inbox_item_mark(item=item, actor=self.membership, read=True)
+        if item.task is None:  # a bulk edit's item: its tasks are listed on the item itself
+            return redirect(self.inbox_url())
         if item.task.deleted_at is not None:
             messages.info(request, f"#{item.task.number} was deleted.")
             return redirect(self.inbox_url())
@@ -109,7 +111,8 @@ class InboxItemActionView(InboxMixin, View):
                 kwargs={"org_slug": self.organization.slug, "pk": item.pk},
             )
             done = "Archived" if archived else "Moved back to the inbox"
-            messages.success(request, f"{done}: #{item.task.number}.", extra_tags=f"undo:{undo}")
+            what = f"#{item.task.number}" if item.task is not None else "a change of several tasks"
+            messages.success(request, f"{done}: {what}.", extra_tags=f"undo:{undo}")
             leaves_list = True
         if not wants_fragment(request):
             return redirect(self.inbox_url(view))

@@ -14,6 +14,9 @@ from workspace import selectors
 
 QUERY_MAX = 200
 TEMPLATE = "components/palette.html#palette-results"
+# ``?dialog=1``: the palette's dialog itself, which no page carries: static/js/dialogs.js
+# fetches it the first time the palette opens.
+DIALOG = "components/palette.html#palette-dialog"
 
 
 def _matches(query: str, label: str) -> bool:
@@ -23,6 +26,12 @@ def _matches(query: str, label: str) -> bool:
 
 class PaletteMixin:
     template_name = TEMPLATE
+
+    def wants_dialog(self) -> bool:
+        return self.request.GET.get("dialog") == "1"
+
+    def get_template_names(self):
+        return [DIALOG if self.wants_dialog() else TEMPLATE]
 
     def query(self) -> str:
         return self.request.GET.get("q", "")[:QUERY_MAX].strip()
@@ -47,9 +56,11 @@ class PaletteMixin:
 
 @method_decorator(never_cache, name="dispatch")
 class PaletteView(OrganizationMixin, PaletteMixin, TemplateView):
-    """``GET /o/<org>/palette/?q=``."""
+    """``GET /o/<org>/palette/?q=`` (or ``?dialog=1``)."""
 
     def get_context_data(self, **kwargs):
+        if self.wants_dialog():
+            return super().get_context_data(**kwargs)
         query = self.query()
         slug = self.organization.slug
         actions = [
@@ -85,9 +96,11 @@ class PaletteView(OrganizationMixin, PaletteMixin, TemplateView):
 
 @method_decorator(never_cache, name="dispatch")
 class PaletteHomeView(LoginRequiredMixin, PaletteMixin, TemplateView):
-    """``GET /palette/?q=``: outside any organization."""
+    """``GET /palette/?q=`` (or ``?dialog=1``): outside any organization."""
 
     def get_context_data(self, **kwargs):
+        if self.wants_dialog():
+            return super().get_context_data(**kwargs)
         query = self.query()
         kwargs.update(
             query=query,

@@ -128,11 +128,7 @@ class TaskListView(TaskExportMixin, TaskObjectMixin, SingleTableMixin, FilterVie
         kwargs.setdefault("default_page_size", DEFAULT_PAGE_SIZE)
         kwargs.setdefault("list_url", self.request.path)
         kwargs.setdefault("tasks_url", self.tasks_url())
-        # The bulk bar's choices (components/bulk_bar.html): cached lists, no query per page.
-        kwargs.setdefault("statuses", TaskStatus.choices)
-        kwargs.setdefault("priorities", Priority.key_choices())
-        kwargs.setdefault("bulk_members", self.member_names())
-        kwargs.setdefault("bulk_projects", selectors.project_names(organization=self.organization))
+        # The bulk bar's choices load when it first shows (web.views.bulk.BulkChoicesView).
         kwargs.setdefault("bulk_jobs", running_jobs(self.request, self.organization))
         return super().get_context_data(**kwargs)
 

@@ -12,6 +12,8 @@ class BulkField(models.TextChoices):
     DUE_DATE = "due_date", "due date"
     PROJECT = "project", "project"
     TRASH = "trash", "trash"
+    LABELS_ADD = "labels_add", "labels (added)"
+    LABELS_REMOVE = "labels_remove", "labels (removed)"
 
 
 class BulkState(models.TextChoices):
@@ -30,7 +32,7 @@ class BulkEdit(TenantModel):
     actor = models.ForeignKey(
         "workspace.Membership", null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    field = models.CharField(max_length=12, choices=BulkField.choices)
+    field = models.CharField(max_length=16, choices=BulkField.choices)
     value = models.JSONField(null=True, blank=True)
     value_label = models.CharField(max_length=200, blank=True)
     before = models.JSONField(default=list, blank=True)

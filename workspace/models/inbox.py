@@ -17,6 +17,7 @@ class EventKind(models.TextChoices):
     COMPLETED = "completed", "Completed"
     DUE_TOMORROW = "due_tomorrow", "Due tomorrow"
     OVERDUE = "overdue", "Overdue"
+    BULK_CHANGED = "bulk_changed", "Several tasks changed"
 
     @property
     def topic(self) -> Topic:
@@ -33,6 +34,8 @@ EVENT_TOPICS = {
     EventKind.COMPLETED: Topic.COMPLETED,
     EventKind.DUE_TOMORROW: Topic.REMINDERS,
     EventKind.OVERDUE: Topic.REMINDERS,
+    # A bulk edit's own topic depends on what it changed (workspace.services.bulk._topic).
+    EventKind.BULK_CHANGED: Topic.CHANGES,
 }
 
 
@@ -81,7 +84,14 @@ class InboxItem(TenantModel):
     recipient = models.ForeignKey(
         "workspace.Membership", on_delete=models.CASCADE, related_name="inbox_items"
     )
-    task = models.ForeignKey("workspace.Task", on_delete=models.CASCADE, related_name="+")
+    # The task it is about, or (``bulk``) the bulk edit that changed several of the member's
+    # tasks at once: one item per person and bulk edit (its undo adds an event to it).
+    task = models.ForeignKey(
+        "workspace.Task", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    bulk = models.ForeignKey(
+        "workspace.BulkEdit", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     # The latest event.
     kind = models.CharField(max_length=20, choices=EventKind.choices)
     actor = models.ForeignKey(
@@ -104,6 +114,11 @@ class InboxItem(TenantModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["recipient", "task"], name="inbox_one_item_per_task"),
+            models.UniqueConstraint(fields=["recipient", "bulk"], name="inbox_one_item_per_bulk"),
+            models.CheckConstraint(
+                condition=Q(task__isnull=False) | Q(bulk__isnull=False),
+                name="inbox_item_about_something",
+            ),
         ]
         indexes = [
             # The header's unread count.

@@ -18,20 +18,24 @@ from datetime import date, datetime, timedelta
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import F, QuerySet, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from accounts.preferences import Channel, Topic
 from workspace import events, permissions, revisions, signals
 from workspace.audit import REPR_MAX, _origin, audit_record, describe_changes
 from workspace.models import (
+    RECENT_EVENTS_MAX,
     AuditAction,
     AuditLog,
     BulkEdit,
     BulkField,
     BulkState,
+    EventKind,
+    InboxItem,
+    Label,
     Membership,
     Notification,
     NotificationKind,
@@ -39,9 +43,11 @@ from workspace.models import (
     Priority,
     Project,
     Task,
+    TaskLabel,
     TaskStatus,
     Watch,
 )
+from workspace.services.labels import LABELS_PER_TASK_MAX
 from workspace.services.notifications import announce_after_commit
 from workspace.services.tasks import DUE_DATE_MAX, DUE_DATE_MIN
 
@@ -57,6 +63,8 @@ COLUMNS = {
     BulkField.DUE_DATE: "due_date",
     BulkField.PROJECT: "project_id",
 }
+# Adding or removing one label: the task's label set changes (its "labels" field).
+LABEL_FIELDS = (BulkField.LABELS_ADD, BulkField.LABELS_REMOVE)
 SQL_TYPES = {
     BulkField.STATUS: "text",
     BulkField.PRIORITY: "smallint",
@@ -80,6 +88,11 @@ class BulkResult:
     @property
     def skipped_count(self) -> int:
         return sum(self.skipped.values())
+
+
+def _changes(field_name: str) -> str:
+    """The task field a bulk edit of ``field_name`` changes (``Task.field_changed_at``)."""
+    return "labels" if field_name in LABEL_FIELDS else field_name
 
 
 def _stored(value):
@@ -123,6 +136,10 @@ def _value_and_label(
         if project is None or project.is_deleted or not project.is_active:
             raise ValidationError(f"The project {value.name} is not active. Choose another one.")
         return project.pk, project.name, project
+    if field_name in LABEL_FIELDS:
+        if not isinstance(value, Label) or value.organization_id != organization.pk:
+            raise ValidationError("Choose a label of this organization.")
+        return value.pk, value.name, value
     raise ValidationError("Choose what to change.")
 
 
@@ -181,13 +198,21 @@ def _readable(field_name: str, stored, names: dict):
     return stored
 
 
-def summary(bulk: BulkEdit, count: int | None = None) -> str:
+def summary(bulk: BulkEdit, count: int | None = None, *, yours: bool = False) -> str:
     """How the action reads in the activity page and toasts ("set the status of 40 tasks to
-    Done")."""
+    Done"); ``yours``: as the inbox tells one person ("... of 12 of your tasks ...")."""
     count = bulk.changed if count is None else count
     tasks = f"{count} task{'s' if count != 1 else ''}"
+    if yours and bulk.field == BulkField.ASSIGNEE:
+        return f"assigned {tasks} to you"
+    if yours:
+        tasks = f"{count} of your tasks" if count != 1 else "1 of your tasks"
     if bulk.field == BulkField.TRASH:
         return f"moved {tasks} to the trash"
+    if bulk.field == BulkField.LABELS_ADD:
+        return f"added the label {bulk.value_label} to {tasks}"
+    if bulk.field == BulkField.LABELS_REMOVE:
+        return f"removed the label {bulk.value_label} from {tasks}"
     return f"set the {bulk.get_field_display()} of {tasks} to {bulk.value_label}"
 
 
@@ -212,6 +237,26 @@ def _reading(field_name: str) -> list[str]:
     return reading
 
 
+def _read(tasks: QuerySet, field_name: str, stored) -> QuerySet:
+    """The rows of ``tasks`` a bulk edit reads (locked, by id): for a label, whether each task
+    has it and how many labels it has (two subqueries, not one query per task)."""
+    tasks = tasks.select_for_update(of=("self",)).order_by("pk")
+    if field_name in LABEL_FIELDS:
+        on_task = TaskLabel.objects.filter(task=OuterRef("pk"))
+        tasks = tasks.annotate(
+            has_label=Exists(on_task.filter(label_id=stored)),
+            label_count=Coalesce(
+                Subquery(
+                    on_task.order_by().values("task").annotate(n=Count("pk")).values("n")[:1],
+                    output_field=IntegerField(),
+                ),
+                0,
+            ),
+        )
+        return tasks.values(*_reading(field_name), "has_label", "label_count")
+    return tasks.values(*_reading(field_name))
+
+
 def _partition(rows, *, actor, field_name, stored, label, stamp=None):
     """The rows the edit changes, and why the others are skipped (``Counter``). With ``stamp``
     (a background job's version), rows changed after the job began are skipped too."""
@@ -225,6 +270,18 @@ def _partition(rows, *, actor, field_name, stored, label, stamp=None):
                 changing.append(row)
             else:
                 skipped["only admins and their creators delete tasks"] += 1
+        elif field_name == BulkField.LABELS_ADD:
+            if row["has_label"]:
+                skipped[f"already had the label {label}"] += 1
+            elif row["label_count"] >= LABELS_PER_TASK_MAX:
+                skipped[f"already have {LABELS_PER_TASK_MAX} labels"] += 1
+            else:
+                changing.append(row)
+        elif field_name == BulkField.LABELS_REMOVE:
+            if row["has_label"]:
+                changing.append(row)
+            else:
+                skipped[f"did not have the label {label}"] += 1
         elif row[column] == stored:
             skipped[f"already in {label}" if field_name == "project" else f"already {label}"] += 1
         else:
@@ -234,7 +291,8 @@ def _partition(rows, *, actor, field_name, stored, label, stamp=None):
 
 def _before(field_name: str, rows) -> list[list]:
     """What undo puts back, per task (see ``BulkEdit.before``)."""
-    if field_name == BulkField.TRASH:
+    if field_name == BulkField.TRASH or field_name in LABEL_FIELDS:
+        # Trash: restored from its batch; a label: taken off (or put back on) again.
         return [[row["pk"], None] for row in rows]
     column = COLUMNS[field_name]
     if field_name == BulkField.STATUS:
@@ -248,6 +306,55 @@ def _before(field_name: str, rows) -> list[list]:
             for row in rows
         ]
     return [[row["pk"], _stored(row[column])] for row in rows]
+
+
+def _label_names(ids) -> dict[int, list[str]]:
+    """The names of each task's labels (as the rows show them), in one query."""
+    names: dict[int, list[str]] = {}
+    on_tasks = (
+        TaskLabel.objects.filter(task_id__in=ids)
+        .order_by(Lower("label__name"), "label_id")
+        .values_list("task_id", "label__name")
+    )
+    for task_id, name in on_tasks:
+        names.setdefault(task_id, []).append(name)
+    return names
+
+
+def _relabel(*, organization, actor, rows, label_id: int, add: bool, stamp: datetime) -> None:
+    """Put the label on (``add``) or take it off each of ``rows``, move their version, mark
+    their labels as changed and write an audit entry per task (before and after, as a single
+    edit of a task's labels records them): a fixed number of queries."""
+    ids = [row["pk"] for row in rows]
+    before = _label_names(ids)
+    if add:
+        TaskLabel.objects.bulk_create(
+            [TaskLabel(organization=organization, task_id=pk, label_id=label_id) for pk in ids],
+            ignore_conflicts=True,
+        )
+    else:
+        TaskLabel.objects.filter(task_id__in=ids, label_id=label_id).delete()
+    after = _label_names(ids)
+    Task.all_objects.filter(pk__in=ids).update(
+        updated_at=stamp,
+        field_changed_at=RawSQL(
+            "COALESCE(field_changed_at, '{}'::jsonb) || %s::jsonb",
+            [json.dumps({"labels": stamp.isoformat()})],
+        ),
+    )
+    _audit_entries(
+        organization=organization,
+        actor=actor,
+        action=AuditAction.UPDATED,
+        rows=rows,
+        changes_for=lambda row: {
+            "labels": [
+                ", ".join(before.get(row["pk"], [])) or None,
+                ", ".join(after.get(row["pk"], [])) or None,
+            ]
+        },
+        content_type=ContentType.objects.get_for_model(Task),
+    )
 
 
 def _write(*, organization, actor, bulk: BulkEdit, rows, stored, named) -> None:
@@ -268,6 +375,15 @@ def _write(*, organization, actor, bulk: BulkEdit, rows, stored, named) -> None:
             rows=rows,
             changes_for=lambda row: {},
             content_type=content_type,
+        )
+    elif field_name in LABEL_FIELDS:
+        _relabel(
+            organization=organization,
+            actor=actor,
+            rows=rows,
+            label_id=stored,
+            add=field_name == BulkField.LABELS_ADD,
+            stamp=stamp,
         )
     else:
         update = {
@@ -334,12 +450,11 @@ def task_bulk_edit(
     than ``BULK_MAX`` tasks: ``TooManyTasks``, nothing written (``task_bulk_queue`` runs such
     an edit in the background)."""
     stored, label, named = _prepare(organization, actor, field_name, value)
-    selected = (
-        Task.objects.filter(organization=organization, pk__in=tasks.order_by().values("pk"))
-        .select_for_update(of=("self",))
-        .order_by("pk")
-        .values(*_reading(field_name))[: BULK_MAX + 1]
-    )
+    selected = _read(
+        Task.objects.filter(organization=organization, pk__in=tasks.order_by().values("pk")),
+        field_name,
+        stored,
+    )[: BULK_MAX + 1]
     rows = list(selected)
     if len(rows) > BULK_MAX:
         raise TooManyTasks(
@@ -427,6 +542,8 @@ def _named(organization: Organization, bulk: BulkEdit):
         return Membership.objects.select_related("user").get(pk=bulk.value)
     if bulk.field == BulkField.PROJECT:
         return Project.all_objects.get(pk=bulk.value)
+    if bulk.field in LABEL_FIELDS:
+        return Label.objects.filter(pk=bulk.value).first()
     return None
 
 
@@ -446,6 +563,10 @@ def task_bulk_run(*, bulk_id: int) -> BulkEdit:
         bulk.state = BulkState.FAILED
         return bulk
     named = _named(organization, bulk)
+    if bulk.field in LABEL_FIELDS and named is None:  # the label was deleted since
+        BulkEdit.objects.filter(pk=bulk.pk).update(state=BulkState.FAILED)
+        bulk.state = BulkState.FAILED
+        return bulk
     stored = named.pk if named is not None else bulk.value
     if bulk.field == BulkField.DUE_DATE and stored is not None:
         stored = date.fromisoformat(stored)
@@ -454,10 +575,11 @@ def task_bulk_run(*, bulk_id: int) -> BulkEdit:
         chunk = ids[bulk.progress : bulk.progress + JOB_CHUNK]
         with transaction.atomic():
             rows = list(
-                Task.objects.filter(organization=organization, pk__in=chunk)
-                .select_for_update(of=("self",))
-                .order_by("pk")
-                .values(*_reading(bulk.field))
+                _read(
+                    Task.objects.filter(organization=organization, pk__in=chunk),
+                    bulk.field,
+                    stored,
+                )
             )
             changing, skipped = _partition(
                 rows,
@@ -503,10 +625,60 @@ def _topic(bulk: BulkEdit) -> Topic:
     return Topic.CHANGES
 
 
-def _notify(organization: Organization, actor: Membership, bulk: BulkEdit, rows) -> None:
-    """One e-mail per person the action concerns, whatever the number of tasks: the new
+def _inbox(organization, actor, bulk: BulkEdit, told: list, counts, numbers, *, undo: bool):
+    """One inbox item per person about the whole action (not one per task): "Ada set the
+    status of 12 of your tasks to Done". Its undo adds an event to the same item. Two queries
+    (three for an undo), however many people and tasks."""
+    now = timezone.now()
+    existing = {}
+    if undo:
+        existing = {
+            item.recipient_id: item
+            for item in InboxItem.objects.filter(bulk=bulk, recipient__in=[m.pk for m in told])
+        }
+    created, updated = [], []
+    for membership in told:
+        theirs = sorted(numbers[pk] for pk in counts[membership.pk])
+        event = {
+            "kind": EventKind.BULK_CHANGED.value,
+            "actor": actor.user_id,
+            "at": now.isoformat(),
+            "summary": ("undid: " if undo else "") + summary(bulk, len(theirs), yours=True),
+            "numbers": theirs[:EMAIL_TASKS_MAX],
+            "count": len(theirs),
+        }
+        item = existing.get(membership.pk)
+        if item is None:
+            item = InboxItem(
+                organization=organization, recipient=membership, bulk=bulk, unread_events=0
+            )
+            created.append(item)
+        else:
+            updated.append(item)
+        item.unread_events = (item.unread_events if item.read_at is None else 0) + 1
+        item.kind = EventKind.BULK_CHANGED.value
+        item.actor_id = actor.user_id
+        item.last_event_at = now
+        item.recent = [event, *(item.recent or [])][:RECENT_EVENTS_MAX]
+        item.read_at = None
+        item.archived_at = None
+    InboxItem.objects.bulk_create(created)
+    InboxItem.objects.bulk_update(
+        updated,
+        ["kind", "actor", "last_event_at", "recent", "unread_events", "read_at", "archived_at"],
+    )
+    for membership in told:
+        events.publish(organization.pk, "inbox", user=membership.pk)
+
+
+def _notify(
+    organization: Organization, actor: Membership, bulk: BulkEdit, rows, *, undo: bool = False
+) -> None:
+    """Tell each person the action concerns once, whatever the number of tasks: the new
     assignee (for an assignment), else the watchers of the changed tasks, each told how many
-    of their tasks changed. Only people who chose e-mail for the topic, never the actor."""
+    of their tasks changed, never the actor. One inbox item each (unless they turned the topic
+    off) and one e-mail each (if they chose e-mail for it). Its undo (``undo``) tells the same
+    people, once each, that it was undone."""
     ids = [row["pk"] for row in rows]
     if bulk.field == BulkField.ASSIGNEE:
         if bulk.value is None or bulk.value == actor.pk:
@@ -527,9 +699,14 @@ def _notify(organization: Organization, actor: Membership, bulk: BulkEdit, rows)
         return
     topic = _topic(bulk)
     numbers = {row["pk"]: row["number"] for row in rows}
-    members = Membership.objects.filter(
-        organization=organization, pk__in=list(counts), user__is_active=True
-    ).select_related("user")
+    members = list(
+        Membership.objects.filter(
+            organization=organization, pk__in=list(counts), user__is_active=True
+        ).select_related("user")
+    )
+    told = [m for m in members if m.user.channel(topic) != Channel.OFF]
+    if told:
+        _inbox(organization, actor, bulk, told, counts, numbers, undo=undo)
     outbox = []
     for membership in members:
         if membership.user.channel(topic) != Channel.EMAIL:
@@ -544,11 +721,11 @@ def _notify(organization: Organization, actor: Membership, bulk: BulkEdit, rows)
                 subject_id=bulk.pk,
                 payload={
                     "actor": actor.user.display_name,
-                    "summary": summary(bulk, len(theirs)),
+                    "summary": ("undid: " if undo else "") + summary(bulk, len(theirs)),
                     "numbers": theirs[:EMAIL_TASKS_MAX],
                     "count": len(theirs),
                 },
-                dedupe_key=f"bulk:{bulk.pk}:{membership.user_id}",
+                dedupe_key=f"bulk{'-undo' if undo else ''}:{bulk.pk}:{membership.user_id}",
             )
         )
     Notification.objects.bulk_create(outbox)
@@ -610,6 +787,9 @@ def task_bulk_undo(*, bulk: BulkEdit, actor: Membership) -> BulkResult:
     if bulk.is_running:
         raise ValidationError("This change is still running: undo it once it is done.")
     trash = bulk.field == BulkField.TRASH
+    relabel = bulk.field in LABEL_FIELDS
+    if relabel and not Label.objects.filter(pk=bulk.value).exists():
+        raise ValidationError("The label was deleted since: there is nothing to undo.")
     by_id = {row[0]: row for row in bulk.before}
     current = list(
         Task.all_objects.filter(organization=organization, pk__in=list(by_id))
@@ -624,7 +804,7 @@ def task_bulk_undo(*, bulk: BulkEdit, actor: Membership) -> BulkResult:
             "deleted_at",
             "deletion_batch",
             "project__deleted_at",
-            *([COLUMNS[bulk.field]] if not trash else []),
+            *([COLUMNS[bulk.field]] if bulk.field in COLUMNS else []),
         )
     )
     stamp_text = bulk.stamp.isoformat()
@@ -639,7 +819,7 @@ def task_bulk_undo(*, bulk: BulkEdit, actor: Membership) -> BulkResult:
                 restoring.append(row)
         elif row["deleted_at"] is not None:
             skipped["in the trash"] += 1
-        elif (row["field_changed_at"] or {}).get(bulk.field) != stamp_text:
+        elif (row["field_changed_at"] or {}).get(_changes(bulk.field)) != stamp_text:
             skipped["changed again since"] += 1
         else:
             restoring.append(row)
@@ -662,6 +842,15 @@ def task_bulk_undo(*, bulk: BulkEdit, actor: Membership) -> BulkResult:
                 rows=restoring,
                 changes_for=lambda row: {},
                 content_type=content_type,
+            )
+        elif relabel:
+            _relabel(
+                organization=organization,
+                actor=actor,
+                rows=restoring,
+                label_id=bulk.value,
+                add=bulk.field == BulkField.LABELS_REMOVE,
+                stamp=stamp,
             )
         else:
             _restore_values(bulk, [by_id[pk] for pk in ids], stamp)
@@ -699,6 +888,8 @@ def task_bulk_undo(*, bulk: BulkEdit, actor: Membership) -> BulkResult:
         object_repr=f"undid: {summary(bulk)}",
         changed_fields={"tasks": len(restoring)},
     )
+    if restoring:
+        _notify(organization, actor, bulk, restoring, undo=True)
     return BulkResult(bulk=bulk, matched=len(by_id), changed=len(restoring), skipped=dict(skipped))
 
 
