@@ -2,9 +2,11 @@
 
 import json
 from datetime import date, datetime
+from decimal import Decimal
 
 from django import template
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.dateformat import format as format_date
 
 from workspace import markdown as markdown_text
@@ -38,6 +40,22 @@ def short_date(value) -> str:
     if value.year == timezone.localdate().year:
         return format_date(value, "M j")
     return format_date(value, "M j, Y")
+
+
+@register.filter
+def custom_value(value, field_type: str = "") -> str:
+    """A custom field's stored value as people read it: a date as lists show dates, a number
+    with its digits grouped ("12,500.5"), a choice or text as it is. Empty is "" ."""
+    if value is None or value == "" or isinstance(value, dict | list):
+        return ""
+    if field_type == "date" and isinstance(value, str):
+        try:
+            return short_date(date.fromisoformat(value))
+        except ValueError:
+            return value
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return number_format(value, use_l10n=True, force_grouping=True)
+    return str(value)
 
 
 @register.filter

@@ -22,12 +22,12 @@ from web.forms.tasks import INLINE_FIELDS, InlineTaskForm, TaskForm, parse_versi
 from web.htmx import wants_fragment
 from web.mixins import OrganizationMixin
 from web.ratelimit import WriteLimitMixin
-from web.tables.tasks import DEFAULT_PAGE_SIZE, PAGE_SIZES, TaskTable
+from web.tables.tasks import DEFAULT_PAGE_SIZE, PAGE_SIZES, TaskTable, custom_column
 from web.templatetags.tandem import UNDO_PREFIX
 from web.views.task_export import FORMATS as EXPORT_FORMATS
 from web.views.task_export import TaskExportMixin
 from workspace import broker, permissions, selectors
-from workspace.models import Priority, Project, Task, TaskLayout, TaskStatus
+from workspace.models import CustomField, Priority, Project, Task, TaskLayout, TaskStatus
 from workspace.models.tasks import chips_of, row_expressions
 from workspace.services import board
 from workspace.services import tasks as services
@@ -180,10 +180,36 @@ class ProjectTaskListView(TaskListView):
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
         kwargs["projects"] = Project.objects.filter(pk=self.get_project().pk)
+        kwargs["custom_fields"] = self.field_definitions()
         return kwargs
+
+    def field_definitions(self) -> list[CustomField]:
+        """The project's custom fields (one query): filters, columns and sort keys."""
+        if not hasattr(self, "_definitions"):
+            self._definitions = list(CustomField.objects.filter(project=self.get_project()))
+        return self._definitions
+
+    def shown_fields(self) -> list[CustomField]:
+        """The custom fields shown as columns: ``?fields=<id>`` (repeatable, in the project's
+        order), and the one the list is sorted by. Ids of other projects' fields (or of
+        another organization's) are ignored."""
+        chosen = set(self.request.GET.getlist("fields"))
+        sort = self.request.GET.get("sort", "").removeprefix("-")
+        return [
+            field
+            for field in self.field_definitions()
+            if str(field.pk) in chosen or sort == custom_column(field)
+        ]
+
+    def get_table_kwargs(self):
+        return {**super().get_table_kwargs(), "custom_columns": self.shown_fields()}
 
     def get_context_data(self, **kwargs):
         project = self.get_project()
+        shown = {field.pk for field in self.shown_fields()}
+        kwargs.setdefault(
+            "column_choices", [(field, field.pk in shown) for field in self.field_definitions()]
+        )
         kwargs.setdefault("project", project)
         kwargs.setdefault("title", project.name)
         kwargs.setdefault("can_manage", permissions.can_manage_projects(self.membership))

@@ -1,0 +1,240 @@
+"""Custom fields on a project's list: columns (``?fields=``), filters (``cf_<id>``,
+``cf_<id>_min`` / ``_max``) and sorting (``sort=cf_<id>``)."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from workspace.models import FieldType
+from workspace.tenancy import organization_scope
+from workspace.tests.factories import (
+    CustomFieldFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    ProjectFactory,
+    TaskFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+ROW = re.compile(r'<tr\b[^>]*\bid="task-(\d+)"')
+CELLS = re.compile(r'<td class="c-cf">(.*?)</td>')
+
+
+def numbers(response) -> list[int]:
+    return [int(n) for n in ROW.findall(response.content.decode())]
+
+
+@pytest.fixture
+def fields(organization):
+    """A project with one field of each type and four tasks with values."""
+    with organization_scope(organization):
+        project = ProjectFactory(organization=organization, name="Sales", slug="sales")
+        make = CustomFieldFactory
+        stage = make(
+            project=project,
+            name="Stage",
+            key="stage",
+            field_type=FieldType.CHOICE,
+            options=["Lead", "Won", "Lost"],
+        )
+        amount = make(project=project, name="Amount", key="amount", field_type=FieldType.NUMBER)
+        closes = make(project=project, name="Closes", key="closes", field_type=FieldType.DATE)
+        client_name = make(project=project, name="Client", key="client")
+        values = [
+            {"stage": "Won", "amount": 12500.5, "closes": "2031-03-01", "client": "Globex"},
+            {"stage": "Lead", "amount": 300, "closes": "2030-01-15", "client": "Initech"},
+            {"stage": "Lost", "amount": 9, "client": "globex"},
+            {},
+        ]
+        tasks = [
+            TaskFactory(project=project, organization=organization, custom_fields=value)
+            for value in values
+        ]
+    return {
+        "project": project,
+        "stage": stage,
+        "amount": amount,
+        "closes": closes,
+        "client": client_name,
+        "tasks": tasks,
+    }
+
+
+def list_url(project):
+    return reverse(
+        "web:project-detail", kwargs={"org_slug": project.organization.slug, "project_slug": project.slug}
+    )
+
+
+class TestColumns:
+    def test_chosen_fields_are_columns_with_formatted_values(self, login, member, fields):
+        amount, closes, stage = fields["amount"], fields["closes"], fields["stage"]
+        query = {"fields": [amount.pk, closes.pk, stage.pk], "sort": "number"}
+
+        response = login(member).get(list_url(fields["project"]), query)
+
+        html = response.content.decode()
+        assert response.status_code == 200
+        headers = re.findall(r'class="h-cf_\d+".*?class="sort-link">([^<]+)<', html)
+        assert headers == ["Stage", "Amount", "Closes"]  # the project's order
+        first = ROW.search(html).end()
+        cells = CELLS.findall(html[first : html.index("</tr>", first)])
+        assert cells == ["Won", "12,500.5", "Mar 1, 2031"]
+        assert '"2031-03-01"' not in html and "{" not in "".join(CELLS.findall(html))
+
+    def test_no_columns_unless_chosen_and_the_menu_offers_each_field(self, login, member, fields):
+        response = login(member).get(list_url(fields["project"]))
+
+        html = response.content.decode()
+        assert 'class="c-cf"' not in html
+        menu = html[html.index('data-testid="column-menu"') :]
+        for field in ("stage", "amount", "closes", "client"):
+            assert f'name="fields" value="{fields[field].pk}"' in menu
+
+    def test_another_projects_or_orgs_field_ids_are_ignored(self, login, member, fields):
+        other_org = OrganizationFactory()
+        with organization_scope(other_org):
+            foreign = CustomFieldFactory(project=ProjectFactory(organization=other_org))
+        with organization_scope(member.organization):
+            sibling = CustomFieldFactory(
+                project=ProjectFactory(organization=member.organization), name="Sibling"
+            )
+        query = {"fields": [foreign.pk, sibling.pk, "x"], "sort": f"cf_{foreign.pk}"}
+
+        response = login(member).get(list_url(fields["project"]), query)
+
+        assert response.status_code == 200
+        assert 'class="c-cf"' not in response.content.decode()
+
+    def test_a_column_changes_the_cached_row_when_its_value_does(self, login, member, fields):
+        client = login(member)
+        query = {"fields": [fields["client"].pk]}
+        assert "Initech" in client.get(list_url(fields["project"]), query).content.decode()
+        task = fields["tasks"][1]
+        with organization_scope(member.organization):
+            task.custom_fields = {**task.custom_fields, "client": "Hooli"}
+            task.save()
+
+        html = client.get(list_url(fields["project"]), query).content.decode()
+
+        assert "Hooli" in html and "Initech" not in html
+
+    def test_query_count_is_constant_in_rows_and_columns(
+        self, login, member, fields, django_assert_max_num_queries
+    ):
+        client = login(member)
+        url = list_url(fields["project"])
+        one = {"fields": [fields["amount"].pk]}
+        client.get(url, one)  # warm the per-organization caches
+        with django_assert_max_num_queries(30) as few:
+            client.get(url, one)
+        budget = len(few.captured_queries)  # before the next request resets the log
+        with organization_scope(member.organization):
+            for n in range(20):
+                TaskFactory(
+                    project=fields["project"],
+                    organization=member.organization,
+                    custom_fields={"amount": n, "client": f"c{n}", "stage": "Won"},
+                )
+        every = {
+            "fields": [fields[name].pk for name in ("stage", "amount", "closes", "client")],
+            "sort": f"-cf_{fields['amount'].pk}",
+            f"cf_{fields['stage'].pk}": "Won",
+        }
+        client.get(url, every)
+        with django_assert_max_num_queries(budget):
+            response = client.get(url, every)
+        assert len(numbers(response)) == 21
+
+
+class TestFilters:
+    def test_choice_equality(self, login, member, fields):
+        query = {f"cf_{fields['stage'].pk}": "Won"}
+
+        response = login(member).get(list_url(fields["project"]), query)
+
+        assert numbers(response) == [fields["tasks"][0].number]
+
+    def test_text_equality_ignores_case(self, login, member, fields):
+        query = {f"cf_{fields['client'].pk}": "GLOBEX"}
+
+        response = login(member).get(list_url(fields["project"]), query)
+
+        assert sorted(numbers(response)) == sorted(t.number for t in fields["tasks"][:3:2])
+
+    def test_number_range(self, login, member, fields):
+        pk = fields["amount"].pk
+        query = {f"cf_{pk}_min": "10", f"cf_{pk}_max": "1000"}
+
+        response = login(member).get(list_url(fields["project"]), query)
+
+        assert numbers(response) == [fields["tasks"][1].number]
+
+    def test_date_range(self, login, member, fields):
+        pk = fields["closes"].pk
+        query = {f"cf_{pk}_min": "2031-01-01"}
+
+        response = login(member).get(list_url(fields["project"]), query)
+
+        assert numbers(response) == [fields["tasks"][0].number]
+
+    @pytest.mark.parametrize(
+        ("name", "value", "message"),
+        [
+            ("amount", "lots", "Amount: Enter a number."),
+            ("closes", "31/31/2031", "Closes: Enter a valid date."),
+            ("stage", "Maybe", "Stage: choose one of its options."),
+        ],
+    )
+    def test_bad_values_say_so_and_keep_what_was_typed(
+        self, login, member, fields, name, value, message
+    ):
+        field = fields[name]
+        key = f"cf_{field.pk}_min" if field.field_type != FieldType.CHOICE else f"cf_{field.pk}"
+
+        response = login(member).get(list_url(fields["project"]), {key: value})
+
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert message in html
+        if field.field_type != FieldType.CHOICE:
+            assert f'value="{value}"' in html
+        assert len(numbers(response)) == 4  # the bad filter is ignored, not an empty list
+
+    def test_filters_are_offered_on_the_project_list_only(self, login, member, fields):
+        client = login(member)
+        project_html = client.get(list_url(fields["project"])).content.decode()
+        all_html = client.get(reverse("web:task-list", kwargs={"org_slug": "acme"})).content
+        assert f'name="cf_{fields["amount"].pk}_min"' in project_html
+        assert b'data-testid="field-filters"' not in all_html
+        assert b'data-testid="column-menu"' not in all_html
+
+
+class TestSort:
+    @pytest.mark.parametrize(
+        ("name", "order"),
+        [
+            ("amount", [2, 1, 0, 3]),  # 9, 300, 12500.5, empty last
+            ("closes", [1, 0, 2, 3]),
+            ("stage", [1, 0, 2, 3]),  # the options' order: Lead, Won, Lost
+            ("client", [0, 2, 1, 3]),  # Globex, globex (by number), Initech
+        ],
+    )
+    def test_sorts_by_a_field_and_shows_it(self, login, member, fields, name, order):
+        field = fields[name]
+
+        response = login(member).get(list_url(fields["project"]), {"sort": f"cf_{field.pk}"})
+
+        tasks = fields["tasks"]
+        assert numbers(response) == [tasks[n].number for n in order]
+        assert f'class="h-cf_{field.pk}"' in response.content.decode()
+
+    def test_descending_keeps_empty_values_last(self, login, member, fields):
+        field = fields["amount"]
+
+        response = login(member).get(list_url(fields["project"]), {"sort": f"-cf_{field.pk}"})
+
+        tasks = fields["tasks"]
+        assert numbers(response) == [tasks[n].number for n in (0, 1, 2, 3)]
