@@ -4,14 +4,16 @@ import hashlib
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Lower
+from django.db.models.functions import JSONObject, Lower
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.models import User
 from workspace import revisions
 from workspace.models import (
+    CustomField,
     OPEN_STATUSES,
     ORGANIZATION_RESTORE_WINDOW,
     ROW_VALUES,
@@ -676,6 +678,35 @@ def board_column_count(*, organization: Organization, tasks: QuerySet[Task]) -> 
         "board-count:" + hashlib.blake2b(repr((sql, params)).encode(), digest_size=16).hexdigest()
     )
     return revisions.cached(organization.pk, revisions.TASKS, name, capped.count)
+
+
+FIELD_COLUMNS = ("pk", "name", "key", "field_type", "options", "required", "position")
+
+
+def project_for_list(*, organization: Organization, slug: str, membership: Membership):
+    """The project as its list page shows it, in one query (or None): its lead, how the member
+    last looked at it (``member_layout``, see ``project_layout``) and its custom fields in
+    order (``definitions``, unsaved copies: the list's filters, columns and sort keys)."""
+    fields = (
+        CustomField.objects.filter(project=OuterRef("pk"))
+        .order_by("position", "pk")
+        .values(json=JSONObject(**{name: name for name in FIELD_COLUMNS}))
+    )
+    layout = ProjectView.objects.filter(project=OuterRef("pk"), membership=membership).values(
+        "layout"
+    )[:1]
+    project = (
+        Project.objects.filter(organization=organization, slug=slug)
+        .select_related("lead__user")
+        .annotate(member_layout=Subquery(layout), field_rows=ArraySubquery(fields))
+        .first()
+    )
+    if project is not None:
+        project.definitions = [
+            CustomField(organization=organization, project=project, **row)
+            for row in project.field_rows
+        ]
+    return project
 
 
 def project_layout(*, project: Project, membership: Membership) -> str | None:

@@ -151,10 +151,7 @@ class ProjectTaskListView(TaskListView):
                 board.project_layout_remember(
                     project=project, actor=self.membership, layout=TaskLayout.LIST
                 )
-            elif (
-                selectors.project_layout(project=project, membership=self.membership)
-                == TaskLayout.BOARD
-            ):
+            elif project.member_layout == TaskLayout.BOARD:
                 url = reverse(
                     "web:project-board",
                     kwargs={"org_slug": self.organization.slug, "project_slug": project.slug},
@@ -164,11 +161,15 @@ class ProjectTaskListView(TaskListView):
         return super().get(request, *args, **kwargs)
 
     def get_project(self) -> Project:
+        """The project with its lead, the member's layout and its custom fields (one query)."""
         if not hasattr(self, "_project"):
-            self._project = get_object_or_404(
-                Project.objects.filter(organization=self.organization).select_related("lead__user"),
+            self._project = selectors.project_for_list(
+                organization=self.organization,
                 slug=self.kwargs["project_slug"],
+                membership=self.membership,
             )
+            if self._project is None:
+                raise Http404("No such project.")
         return self._project
 
     def get_base_queryset(self):
@@ -184,10 +185,8 @@ class ProjectTaskListView(TaskListView):
         return kwargs
 
     def field_definitions(self) -> list[CustomField]:
-        """The project's custom fields (one query): filters, columns and sort keys."""
-        if not hasattr(self, "_definitions"):
-            self._definitions = list(CustomField.objects.filter(project=self.get_project()))
-        return self._definitions
+        """The project's custom fields (read with it): filters, columns and sort keys."""
+        return self.get_project().definitions
 
     def shown_fields(self) -> list[CustomField]:
         """The custom fields shown as columns: ``?fields=<id>`` (repeatable, in the project's
