@@ -680,6 +680,16 @@ def board_column_count(*, organization: Organization, tasks: QuerySet[Task]) -> 
     return revisions.cached(organization.pk, revisions.TASKS, name, capped.count)
 
 
+def custom_field_names(*, organization: Organization) -> dict[str, str]:
+    """Custom field key -> name across the organization's projects (the activity log names
+    fields in changes; keys are made from names, so projects sharing a key name it alike)."""
+    return dict(
+        CustomField.objects.filter(organization=organization)
+        .order_by("pk")
+        .values_list("key", "name")
+    )
+
+
 FIELD_COLUMNS = ("pk", "name", "key", "field_type", "options", "required", "position")
 
 

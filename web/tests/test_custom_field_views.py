@@ -238,3 +238,54 @@ class TestSort:
 
         tasks = fields["tasks"]
         assert numbers(response) == [tasks[n].number for n in (0, 1, 2, 3)]
+
+
+class TestHistory:
+    @pytest.fixture
+    def edited(self, fields, member):
+        """Task 2's amount, date and client changed, its stage cleared, by the member."""
+        from workspace.services.tasks import task_update
+
+        task = fields["tasks"][1]
+        with organization_scope(member.organization):
+            task_update(
+                task=task,
+                actor=member,
+                data={
+                    "custom_fields": {
+                        "amount": "12500.5",
+                        "closes": "2030-02-01",
+                        "client": "Initech",
+                        "stage": "",
+                    }
+                },
+            )
+            fields["amount"].name = "Deal size"  # renamed since: history says the new name
+            fields["amount"].save()
+        return task
+
+    def test_task_history_names_fields_and_formats_values(self, login, member, edited):
+        html = login(member).get(edited.get_absolute_url()).content.decode()
+
+        history = html[html.index('id="task-history"') :]
+        text = re.sub(r"<[^>]+>", "", history)
+        assert "Deal size: 300 → 12,500.5" in text
+        assert "Closes: Jan 15, 2030 → Feb 1, 2030" in text
+        assert "Stage: Lead → —" in text
+        assert "Client" not in text  # unchanged
+        assert "custom fields" not in text and "{" not in text and "amount" not in text
+
+    def test_activity_names_fields_and_wraps_long_values(self, login, admin, edited):
+        url = reverse("web:activity", kwargs={"org_slug": "acme"})
+
+        html = login(admin).get(url).content.decode()
+
+        assert '<span class="change">Deal size: 300 → 12,500.5</span>' in html
+        assert '<span class="change">Closes: Jan 15, 2030 → Feb 1, 2030</span>' in html
+        assert "&quot;amount&quot;" not in html and '"amount"' not in html
+        assert "whitespace-nowrap\">custom" not in html
+
+    def test_the_task_page_formats_its_values(self, login, member, fields):
+        html = login(member).get(fields["tasks"][0].get_absolute_url()).content.decode()
+
+        assert "12,500.5" in html and "Mar 1, 2031" in html and "2031-03-01<" not in html

@@ -323,7 +323,9 @@ class TaskDetailView(TaskObjectMixin, TemplateView):
         kwargs.setdefault("tasks_url", self.tasks_url())
         kwargs.setdefault("comments", selectors.comment_list(task=task))
         kwargs.setdefault("comment_form", CommentForm())
-        kwargs.setdefault("custom_values", custom_values_for_display(task))
+        definitions = list(task.project.field_definitions.all())
+        kwargs.setdefault("custom_values", custom_values_for_display(task, definitions))
+        kwargs.setdefault("field_names", {d.key: d.name for d in definitions})
         kwargs.setdefault("can_delete", permissions.can_delete_task(self.membership, task))
         kwargs.setdefault("history", selectors.task_history(task=task))
         kwargs.setdefault(
@@ -359,10 +361,10 @@ def watchers_context(task, membership, members) -> dict:
     return {"watchers": watchers, "watching": any(m.pk == membership.pk for m in watchers)}
 
 
-def custom_values_for_display(task: Task) -> list[tuple[str, object]]:
-    definitions = list(task.project.field_definitions.all())
+def custom_values_for_display(task: Task, definitions) -> list[tuple[str, object, str]]:
+    """``(name, stored value, type)`` of each of the project's fields (the page formats it)."""
     values = task.custom_fields or {}
-    return [(d.name, values.get(d.key)) for d in definitions]
+    return [(d.name, values.get(d.key), d.field_type) for d in definitions]
 
 
 FIELD_LABELS = {
