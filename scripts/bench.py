@@ -296,7 +296,6 @@ with organization_scope(organization):
     if not Project.objects.filter(slug="{FIELDS_PROJECT}").exists():
         second_project = Project.objects.order_by("pk")[1]
         Project.objects.filter(pk=second_project.pk).update(slug="{FIELDS_PROJECT}")
-    from django.db import connection
     from workspace.models import CustomField
     fields_project = Project.objects.get(slug="{FIELDS_PROJECT}")
     for pk, name, kind, options in (
@@ -308,13 +307,20 @@ with organization_scope(organization):
             defaults=dict(organization=organization, project=fields_project, name=name,
                           key=name.lower(), field_type=kind, options=options),
         )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE workspace_task SET custom_fields = jsonb_build_object("
-            "'estimate', mod(number, 40), 'stage', (ARRAY['Lead', 'Won', 'Lost'])[mod(number, 3) + 1])"
-            " WHERE project_id = %s",
-            [fields_project.pk],
+    from django.db.models import Case, F, Value, When
+    from django.db.models.functions import JSONObject, Mod
+    from django.db.models.lookups import Exact
+    third = Mod(F("number"), Value(3))
+    Task.all_objects.filter(project=fields_project).update(
+        custom_fields=JSONObject(
+            estimate=Mod(F("number"), Value(40)),
+            stage=Case(
+                When(Exact(third, 0), then=Value("Lead")),
+                When(Exact(third, 1), then=Value("Won")),
+                default=Value("Lost"),
+            ),
         )
+    )
     from datetime import date
     Task.all_objects.filter(due_date=date.fromisoformat("{BULK_DUE}")).update(due_date=None)
     Task.all_objects.filter(

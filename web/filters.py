@@ -17,6 +17,7 @@ from workspace.models import (
     TaskStatus,
 )
 
+
 class FieldBoundField(forms.CharField):
     """One end of a number or date range on a custom field, checked as the field checks its
     values; the error names the field."""

@@ -13,7 +13,6 @@ from django.utils.formats import date_format
 from accounts.models import User
 from workspace import revisions
 from workspace.models import (
-    CustomField,
     OPEN_STATUSES,
     ORGANIZATION_RESTORE_WINDOW,
     ROW_VALUES,
@@ -22,6 +21,7 @@ from workspace.models import (
     AuditLog,
     ChecklistItem,
     Comment,
+    CustomField,
     EventKind,
     InboxItem,
     Invitation,
@@ -687,6 +687,21 @@ def custom_field_names(*, organization: Organization) -> dict[str, str]:
         CustomField.objects.filter(organization=organization)
         .order_by("pk")
         .values_list("key", "name")
+    )
+
+
+def custom_field_usage(*, field: CustomField) -> dict[str, int]:
+    """How many live tasks of the field's project hold each value of a choice field."""
+    from workspace.custom_fields import FieldText
+
+    return dict(
+        Task.objects.filter(project_id=field.project_id, organization_id=field.organization_id)
+        .annotate(value=FieldText(field.key))
+        .filter(value__in=field.options)
+        .order_by()
+        .values("value")
+        .annotate(count=Count("pk"))
+        .values_list("value", "count")
     )
 
 

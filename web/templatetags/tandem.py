@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from django import template
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.dateformat import format as format_date
+from django.utils.formats import number_format
 
 from workspace import markdown as markdown_text
 

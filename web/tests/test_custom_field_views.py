@@ -10,7 +10,6 @@ from workspace.models import FieldType
 from workspace.tenancy import organization_scope
 from workspace.tests.factories import (
     CustomFieldFactory,
-    MembershipFactory,
     OrganizationFactory,
     ProjectFactory,
     TaskFactory,
@@ -64,7 +63,8 @@ def fields(organization):
 
 def list_url(project):
     return reverse(
-        "web:project-detail", kwargs={"org_slug": project.organization.slug, "project_slug": project.slug}
+        "web:project-detail",
+        kwargs={"org_slug": project.organization.slug, "project_slug": project.slug},
     )
 
 
@@ -82,7 +82,8 @@ class TestColumns:
         first = ROW.search(html).end()
         cells = CELLS.findall(html[first : html.index("</tr>", first)])
         assert cells == ["Won", "12,500.5", "Mar 1, 2031"]
-        assert '"2031-03-01"' not in html and "{" not in "".join(CELLS.findall(html))
+        assert '"2031-03-01"' not in html
+        assert "{" not in "".join(CELLS.findall(html))
 
     def test_no_columns_unless_chosen_and_the_menu_offers_each_field(self, login, member, fields):
         response = login(member).get(list_url(fields["project"]))
@@ -119,7 +120,8 @@ class TestColumns:
 
         html = client.get(list_url(fields["project"]), query).content.decode()
 
-        assert "Hooli" in html and "Initech" not in html
+        assert "Hooli" in html
+        assert "Initech" not in html
 
     def test_query_count_is_constant_in_rows_and_columns(
         self, login, member, fields, django_assert_max_num_queries
@@ -273,7 +275,9 @@ class TestHistory:
         assert "Closes: Jan 15, 2030 → Feb 1, 2030" in text
         assert "Stage: Lead → —" in text
         assert "Client" not in text  # unchanged
-        assert "custom fields" not in text and "{" not in text and "amount" not in text
+        assert "custom fields" not in text
+        assert "{" not in text
+        assert "amount" not in text
 
     def test_activity_names_fields_and_wraps_long_values(self, login, admin, edited):
         url = reverse("web:activity", kwargs={"org_slug": "acme"})
@@ -282,10 +286,13 @@ class TestHistory:
 
         assert '<span class="change">Deal size: 300 → 12,500.5</span>' in html
         assert '<span class="change">Closes: Jan 15, 2030 → Feb 1, 2030</span>' in html
-        assert "&quot;amount&quot;" not in html and '"amount"' not in html
-        assert "whitespace-nowrap\">custom" not in html
+        assert "&quot;amount&quot;" not in html
+        assert '"amount"' not in html
+        assert 'whitespace-nowrap">custom' not in html
 
     def test_the_task_page_formats_its_values(self, login, member, fields):
         html = login(member).get(fields["tasks"][0].get_absolute_url()).content.decode()
 
-        assert "12,500.5" in html and "Mar 1, 2031" in html and "2031-03-01<" not in html
+        assert "12,500.5" in html
+        assert "Mar 1, 2031" in html
+        assert "2031-03-01<" not in html
