@@ -91,6 +91,13 @@ class CustomFieldEditForm(forms.Form):
         self.added = [
             line.strip() for line in (data.get("new_options") or "").splitlines() if line.strip()
         ]
+        # Said before the consequences are (the service refuses them too).
+        seen = set()
+        for option in [new for _, new in self.pairs if new] + self.added:
+            if option.casefold() in seen:
+                self.add_error(None, f"“{option}” is listed twice: options must differ.")
+                break
+            seen.add(option.casefold())
         return data
 
     def service_data(self) -> dict:

@@ -296,3 +296,103 @@ class TestHistory:
         assert "12,500.5" in html
         assert "Mar 1, 2031" in html
         assert "2031-03-01<" not in html
+
+
+class TestFieldEdit:
+    def edit_url(self, field):
+        return reverse(
+            "web:project-field-edit",
+            kwargs={"org_slug": "acme", "project_slug": field.project.slug, "pk": field.pk},
+        )
+
+    def post(self, client, field, **extra):
+        data = {
+            "name": "Stage",
+            "option_0": "Lead",
+            "option_1": "Closed won",
+            "option_2": "Lost",
+            "remove_2": "on",
+            "new_options": "Open",
+            **extra,
+        }
+        return client.post(self.edit_url(field), data)
+
+    def test_says_what_happens_to_tasks_before_saving(self, login, admin, fields):
+        stage = fields["stage"]
+        client = login(admin)
+
+        response = self.post(client, stage)
+
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "1 task with “Won” will show “Closed won”." in html
+        assert "1 task with “Lost” will have no Stage." in html
+        assert 'value="Closed won"' in html  # what was typed stays
+        stage.refresh_from_db()
+        assert stage.options == ["Lead", "Won", "Lost"]  # nothing saved yet
+
+        confirm = re.search(r'name="confirm" value="([0-9a-f]+)"', html).group(1)
+        saved = self.post(client, stage, confirm=confirm)
+
+        assert saved.status_code == 302
+        stage.refresh_from_db()
+        assert stage.options == ["Lead", "Closed won", "Open"]
+        with organization_scope(admin.organization):
+            values = [t.custom_fields.get("stage") for t in fields["tasks"]]
+            for task in fields["tasks"]:
+                task.refresh_from_db()
+            values = [t.custom_fields.get("stage") for t in fields["tasks"]]
+        assert values == ["Closed won", "Lead", None, None]
+
+    def test_a_confirmation_for_other_changes_asks_again(self, login, admin, fields):
+        stage = fields["stage"]
+        client = login(admin)
+        html = self.post(client, stage).content.decode()
+        confirm = re.search(r'name="confirm" value="([0-9a-f]+)"', html).group(1)
+
+        response = self.post(client, stage, option_1="Signed", confirm=confirm)
+
+        assert response.status_code == 200
+        assert "will show “Signed”" in response.content.decode()
+        stage.refresh_from_db()
+        assert stage.options == ["Lead", "Won", "Lost"]
+
+    def test_a_rename_nobody_holds_saves_at_once(self, login, admin, fields):
+        response = login(admin).post(
+            self.edit_url(fields["amount"]), {"name": "Deal size", "required": "on"}
+        )
+
+        assert response.status_code == 302
+        fields["amount"].refresh_from_db()
+        assert (fields["amount"].name, fields["amount"].required) == ("Deal size", True)
+
+    def test_duplicate_options_are_refused_with_what_was_typed(self, login, admin, fields):
+        response = self.post(login(admin), fields["stage"], new_options="lead")
+
+        html = response.content.decode()
+        assert response.status_code == 422
+        assert "“lead” is listed twice: options must differ." in html
+        assert "Closed won" in html
+
+    def test_an_empty_option_needs_a_text_or_remove(self, login, admin, fields):
+        response = self.post(login(admin), fields["stage"], option_0=" ")
+
+        assert response.status_code == 422
+        assert "Give the option a text, or tick Remove." in response.content.decode()
+
+    def test_the_fields_page_links_each_field_to_its_editor(self, login, admin, fields):
+        url = reverse("web:project-fields", kwargs={"org_slug": "acme", "project_slug": "sales"})
+
+        html = login(admin).get(url).content.decode()
+
+        assert f'href="{self.edit_url(fields["stage"])}"' in html
+
+    def test_another_projects_field_is_not_found(self, login, admin, fields):
+        with organization_scope(admin.organization):
+            other = ProjectFactory(organization=admin.organization, slug="other")
+        url = reverse(
+            "web:project-field-edit",
+            kwargs={"org_slug": "acme", "project_slug": other.slug, "pk": fields["stage"].pk},
+        )
+
+        assert login(admin).get(url).status_code == 404
