@@ -151,6 +151,23 @@ class TestColumns:
         assert len(numbers(response)) == 21
 
 
+    def test_a_key_of_digits_is_read_as_a_key(self, login, member, fields):
+        """A field named "2024" has the key "2024": read as a key, not as an array index."""
+        with organization_scope(member.organization):
+            year = CustomFieldFactory(
+                project=fields["project"], name="2024", key="2024", field_type=FieldType.NUMBER
+            )
+            task = fields["tasks"][3]
+            task.custom_fields = {"2024": 7}
+            task.save()
+        query = {"fields": [year.pk], "sort": f"-cf_{year.pk}", f"cf_{year.pk}_min": "5"}
+
+        response = login(member).get(list_url(fields["project"]), query)
+
+        assert numbers(response) == [task.number]
+        assert CELLS.findall(response.content.decode()) == ["7"]
+
+
 class TestFilters:
     def test_choice_equality(self, login, member, fields):
         query = {f"cf_{fields['stage'].pk}": "Won"}
