@@ -150,7 +150,6 @@ class TestColumns:
             response = client.get(url, every)
         assert len(numbers(response)) == 21
 
-
     def test_a_key_of_digits_is_read_as_a_key(self, login, member, fields):
         """A field named "2024" has the key "2024": read as a key, not as an array index."""
         with organization_scope(member.organization):
