@@ -436,10 +436,10 @@ def test_a_custom_field_sort_reads_only_the_projects_tasks(big, kind):
     assert not _seq_scans_of_tasks(plan), json.dumps(plan)[:3000]
     indexes = {n.get("Index Name") for n in _scans_of_tasks(plan)}
     assert indexes & {"task_org_project_status", "task_org_project_number"}, json.dumps(plan)[:3000]
-    # The test's own UPDATE leaves each of the project's rows a dead copy (until a vacuum) that
-    # the index scan still visits: at most twice the project's tasks, of the organization's.
+    # The index scan also visits dead row versions until a vacuum: the test's own UPDATE leaves
+    # a copy of each of the project's rows, and the module's earlier (rolled back) edits a few.
     copies = 2 if kind == "choice" else 1
-    assert max(n["Actual Rows"] for n in _scans_of_tasks(plan)) <= copies * in_project
+    assert max(n["Actual Rows"] for n in _scans_of_tasks(plan)) <= copies * in_project + 50
     assert in_project < TASKS // 4
     sorts = [n for n in _nodes(plan) if n["Node Type"] == "Sort"]
     assert sorts
