@@ -55,6 +55,10 @@ EDIT_VERSION = "1764547200000000"  # 2025-12-01 00:00 UTC, as a version token
 # project the project board shows (PREPARE names the organization's first project so).
 MOVE_POOL = (3001, 400)
 BOARD_PROJECT = "bench-board"
+# The project list with custom fields: PREPARE names the organization's second project so and
+# gives it two fields of known ids (a number and a choice) with a value on each of its tasks.
+FIELDS_PROJECT = "bench-fields"
+FIELD_NUMBER, FIELD_CHOICE = 900001, 900002
 # A "load more" page deep in the To do column: the cards after this key (see workspace.ranks).
 BOARD_CURSOR = "n0000050000V"
 CONNECTIONS = 4
@@ -117,6 +121,21 @@ SCENARIOS = [
         "task_list_all_labels",
         "GET",
         f"/o/{ORG}/tasks/?label=bug&label=backend&label_mode=all&sort=due_date",
+    ),
+    # A project's list with a custom-field column (read with the rows, in the row cache key),
+    # and filtered by one field and sorted by another (the sort runs on the project's tasks).
+    Scenario(
+        "project_list_custom_column",
+        "GET",
+        f"/o/{ORG}/p/{FIELDS_PROJECT}/?fields={FIELD_NUMBER}",
+        targets={"min_ratio": 0.5, "max_bytes": 60_000},
+    ),
+    Scenario(
+        "project_list_custom_filter",
+        "GET",
+        f"/o/{ORG}/p/{FIELDS_PROJECT}/?cf_{FIELD_CHOICE}=Won&cf_{FIELD_NUMBER}_min=10"
+        f"&sort=-cf_{FIELD_NUMBER}",
+        targets={"min_ratio": 0.4, "max_bytes": 60_000},
     ),
     Scenario("task_detail_50_comments", "GET", f"/o/{ORG}/tasks/{DETAIL_TASK}/"),
     Scenario("inbox_1000_items", "GET", f"/o/{ORG}/inbox/"),
@@ -275,6 +294,34 @@ with organization_scope(organization):
     if not Project.objects.filter(slug="{BOARD_PROJECT}").exists():
         first_project = Project.objects.order_by("pk").first()
         Project.objects.filter(pk=first_project.pk).update(slug="{BOARD_PROJECT}")
+    if not Project.objects.filter(slug="{FIELDS_PROJECT}").exists():
+        second_project = Project.objects.order_by("pk")[1]
+        Project.objects.filter(pk=second_project.pk).update(slug="{FIELDS_PROJECT}")
+    from workspace.models import CustomField
+    fields_project = Project.objects.get(slug="{FIELDS_PROJECT}")
+    for pk, name, kind, options in (
+        ({FIELD_NUMBER}, "Estimate", "number", []),
+        ({FIELD_CHOICE}, "Stage", "choice", ["Lead", "Won", "Lost"]),
+    ):
+        CustomField.objects.update_or_create(
+            pk=pk,
+            defaults=dict(organization=organization, project=fields_project, name=name,
+                          key=name.lower(), field_type=kind, options=options),
+        )
+    from django.db.models import Case, F, Value, When
+    from django.db.models.functions import JSONObject, Mod
+    from django.db.models.lookups import Exact
+    third = Mod(F("number"), Value(3))
+    Task.all_objects.filter(project=fields_project).update(
+        custom_fields=JSONObject(
+            estimate=Mod(F("number"), Value(40)),
+            stage=Case(
+                When(Exact(third, 0), then=Value("Lead")),
+                When(Exact(third, 1), then=Value("Won")),
+                default=Value("Lost"),
+            ),
+        )
+    )
     from datetime import date
     Task.all_objects.filter(due_date=date.fromisoformat("{BULK_DUE}")).update(due_date=None)
     Task.all_objects.filter(

@@ -1,10 +1,49 @@
 """django-filter FilterSets. Every choice list comes from the request's organization."""
 
+from functools import partial
+
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 
-from workspace.models import SIGN_IN_ACTIONS, AuditAction, Priority, Project, TaskLabel, TaskStatus
+from workspace import custom_fields
+from workspace.models import (
+    SIGN_IN_ACTIONS,
+    AuditAction,
+    FieldType,
+    Priority,
+    Project,
+    TaskLabel,
+    TaskStatus,
+)
+
+
+class FieldBoundField(forms.CharField):
+    """One end of a number or date range on a custom field, checked as the field checks its
+    values; the error names the field."""
+
+    def __init__(self, *args, definition, **kwargs):
+        self.definition = definition
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        try:
+            return custom_fields.clean_custom_value(self.definition, value)
+        except ValueError as error:
+            raise forms.ValidationError(f"{self.definition.name}: {error}") from None
+
+
+class FieldBoundFilter(django_filters.Filter):
+    field_class = FieldBoundField
+
+
+def custom_filter_name(field, end: str = "") -> str:
+    """``cf_<id>`` (equality), ``cf_<id>_min`` / ``cf_<id>_max`` (ranges) in the query string."""
+    return f"cf_{field.pk}{'_' + end if end else ''}"
+
 
 ASSIGNEE_ME = "me"
 ASSIGNEE_NONE = "none"
@@ -64,13 +103,19 @@ class TaskFilter(django_filters.FilterSet):
         projects=None,
         project_names=None,
         labels=(),
+        custom_fields=(),
         **kwargs,
     ):
         """``members``: ``(membership id, name)`` pairs (``selectors.member_names``);
         ``projects``: the projects the filter accepts; ``project_names``: ``(id, name)`` pairs
         the form offers (read from ``projects`` when not given); ``labels``: ``(id, name,
-        colour)`` of the organization's labels (``selectors.label_choices``)."""
+        colour)`` of the organization's labels (``selectors.label_choices``); ``custom_fields``:
+        the project's field definitions, each a filter (``cf_<id>``, ``cf_<id>_min`` and
+        ``cf_<id>_max``) on that project's list only."""
         super().__init__(data, *args, request=request, **kwargs)
+        self.custom_fields = list(custom_fields)
+        for field in self.custom_fields:
+            self._add_custom_filters(field)
         self.labels = list(labels)
         self.label_ids = {name: pk for pk, name, _colour in self.labels}
         self.filters["label"].extra["choices"] = [(name, name) for _pk, name, _c in self.labels]
@@ -115,7 +160,64 @@ class TaskFilter(django_filters.FilterSet):
             "labels": [(name, colour, name in many("label")) for _pk, name, colour in self.labels],
             "label_count": len(many("label") & set(self.label_ids)),
             "label_all": data.get("label_mode") == "all",
+            "custom": self.custom_controls(data),
         }
+
+    def _add_custom_filters(self, field) -> None:
+        if field.field_type in (FieldType.NUMBER, FieldType.DATE):
+            for end in ("min", "max"):
+                self.filters[custom_filter_name(field, end)] = FieldBoundFilter(
+                    method=partial(self.filter_custom_range, field, end),
+                    definition=field,
+                    label=f"{field.name} {'from' if end == 'min' else 'to'}",
+                    max_length=40,
+                )
+        elif field.field_type == FieldType.CHOICE:
+            self.filters[custom_filter_name(field)] = django_filters.ChoiceFilter(
+                method=partial(self.filter_custom_equal, field),
+                choices=[(option, option) for option in field.options],
+                label=field.name,
+                error_messages={"invalid_choice": f"{field.name}: choose one of its options."},
+            )
+        else:
+            self.filters[custom_filter_name(field)] = django_filters.CharFilter(
+                method=partial(self.filter_custom_equal, field),
+                label=field.name,
+                max_length=custom_fields.TEXT_MAX_LENGTH,
+                error_messages={
+                    "max_length": f"{field.name}: keep it under "
+                    f"{custom_fields.TEXT_MAX_LENGTH} characters."
+                },
+            )
+
+    def custom_controls(self, data) -> list[dict]:
+        """Each custom field's filter as the form prints it: its kind, name and values."""
+        controls = []
+        for field in self.custom_fields:
+            control = {"field": field, "kind": field.field_type, "name": custom_filter_name(field)}
+            if field.field_type in (FieldType.NUMBER, FieldType.DATE):
+                control["low"] = data.get(custom_filter_name(field, "min"), "")
+                control["high"] = data.get(custom_filter_name(field, "max"), "")
+                control["active"] = bool(control["low"] or control["high"])
+            else:
+                control["value"] = data.get(custom_filter_name(field), "")
+                control["active"] = bool(control["value"])
+                if field.field_type == FieldType.CHOICE:
+                    control["options"] = [
+                        (option, option == control["value"]) for option in field.options
+                    ]
+            controls.append(control)
+        return controls
+
+    def filter_custom_equal(self, field, queryset, name, value):
+        value = value.strip()
+        return custom_fields.filter_equal(queryset, field, value) if value else queryset
+
+    def filter_custom_range(self, field, end, queryset, name, value):
+        if value is None:
+            return queryset
+        bounds = {"low": value} if end == "min" else {"high": value}
+        return custom_fields.filter_range(queryset, field, **bounds)
 
     def _project_names(self):
         if self.project_names is not None:

@@ -76,6 +76,11 @@ project_patterns = [
         name="project-insights-csv",
     ),
     path(
+        "fields/<int:pk>/edit/",
+        projects.ProjectFieldEditView.as_view(),
+        name="project-field-edit",
+    ),
+    path(
         "fields/<int:pk>/delete/",
         projects.ProjectFieldDeleteView.as_view(),
         name="project-field-delete",

@@ -4,6 +4,19 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.db.models import (
+    Case,
+    DecimalField,
+    F,
+    Func,
+    IntegerField,
+    JSONField,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Collate, Upper
+from django.db.models.lookups import Exact, GreaterThanOrEqual, LessThanOrEqual
 
 from workspace.models import CustomField, FieldType
 
@@ -90,3 +103,101 @@ def clean_custom_value(field: CustomField, value):
     """One field's value as it is stored (an import's cell, say); ``ValueError`` with a message
     for the user when it does not fit the field."""
     return _coerce(field, value)
+
+
+# Reading, filtering and sorting by a field's values (the project list's custom-field columns,
+# filters and sort keys). ``custom_fields -> 'key'`` is spelled out rather than written as a
+# Django key lookup: a key made of digits would be read as an array index there.
+
+
+class FieldValue(Func):
+    """``custom_fields -> 'key'``: the stored JSON value (decoded by the JSON field)."""
+
+    arg_joiner = " -> "
+    template = "(%(expressions)s)"
+    output_field = JSONField()
+
+    def __init__(self, key: str):
+        super().__init__(F("custom_fields"), Value(key))
+
+
+class FieldText(Func):
+    """``custom_fields ->> 'key'``: the stored value as text."""
+
+    arg_joiner = " ->> "
+    template = "(%(expressions)s)"
+    output_field = TextField()
+
+    def __init__(self, key: str):
+        super().__init__(F("custom_fields"), Value(key))
+
+
+class Numeric(Func):
+    """``(expression)::numeric`` (any precision: ``Cast`` would ask for digits)."""
+
+    template = "(%(expressions)s)::numeric"
+    output_field = DecimalField()
+
+
+class JsonType(Func):
+    function = "jsonb_typeof"
+    output_field = TextField()
+
+
+def _typed(field: CustomField, json_type: str, then, output_field):
+    """The value as ``then`` reads it, only where it is stored as ``json_type`` (CASE keeps the
+    order: a value of another type, left by an older field of the same key, is never cast)."""
+    return Case(
+        When(Exact(JsonType(FieldValue(field.key)), json_type), then=then),
+        default=None,
+        output_field=output_field,
+    )
+
+
+def number_of(field: CustomField):
+    return _typed(field, "number", Numeric(FieldText(field.key)), DecimalField())
+
+
+def date_of(field: CustomField):
+    """An ISO date as text in byte order (the order of the dates)."""
+    return _typed(field, "string", Collate(FieldText(field.key), "C"), TextField())
+
+
+def sort_key(field: CustomField):
+    """What the list sorts by for ``field``: numbers by value, dates in date order, text
+    case-insensitively, choices in the order of the field's options."""
+    if field.field_type == FieldType.NUMBER:
+        return number_of(field)
+    if field.field_type == FieldType.DATE:
+        return date_of(field)
+    if field.field_type == FieldType.CHOICE:
+        return Case(
+            *(
+                When(Exact(FieldText(field.key), option), then=Value(position))
+                for position, option in enumerate(field.options)
+            ),
+            default=None,
+            output_field=IntegerField(),
+        )
+    return Upper(FieldText(field.key))
+
+
+def filter_equal(queryset, field: CustomField, value: str):
+    """Tasks whose value is ``value``: a choice exactly, text whatever its case."""
+    if field.field_type == FieldType.TEXT:
+        return queryset.filter(Exact(Upper(FieldText(field.key)), value.upper()))
+    return queryset.filter(Exact(FieldText(field.key), value))
+
+
+def filter_range(queryset, field: CustomField, low=None, high=None):
+    """Tasks whose number or date is within ``low``..``high`` (either may be None), both ends
+    included. ``low`` / ``high`` as ``clean_custom_value`` returns them."""
+    if field.field_type == FieldType.NUMBER:
+        value, cast = number_of(field), lambda bound: Decimal(str(bound))
+    else:
+        value, cast = date_of(field), str
+    if low is not None:
+        queryset = queryset.filter(GreaterThanOrEqual(value, cast(low)))
+    if high is not None:
+        queryset = queryset.filter(LessThanOrEqual(value, cast(high)))
+    return queryset

@@ -4,8 +4,9 @@ import hashlib
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Lower
+from django.db.models.functions import JSONObject, Lower
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -20,6 +21,7 @@ from workspace.models import (
     AuditLog,
     ChecklistItem,
     Comment,
+    CustomField,
     EventKind,
     InboxItem,
     Invitation,
@@ -681,6 +683,60 @@ def board_column_count(*, organization: Organization, tasks: QuerySet[Task]) -> 
         "board-count:" + hashlib.blake2b(repr((sql, params)).encode(), digest_size=16).hexdigest()
     )
     return revisions.cached(organization.pk, revisions.TASKS, name, capped.count)
+
+
+def custom_field_names(*, organization: Organization) -> dict[str, str]:
+    """Custom field key -> name across the organization's projects (the activity log names
+    fields in changes; keys are made from names, so projects sharing a key name it alike)."""
+    return dict(
+        CustomField.objects.filter(organization=organization)
+        .order_by("pk")
+        .values_list("key", "name")
+    )
+
+
+def custom_field_usage(*, field: CustomField) -> dict[str, int]:
+    """How many live tasks of the field's project hold each value of a choice field."""
+    from workspace.custom_fields import FieldText
+
+    return dict(
+        Task.objects.filter(project_id=field.project_id, organization_id=field.organization_id)
+        .annotate(value=FieldText(field.key))
+        .filter(value__in=field.options)
+        .order_by()
+        .values("value")
+        .annotate(count=Count("pk"))
+        .values_list("value", "count")
+    )
+
+
+FIELD_COLUMNS = ("pk", "name", "key", "field_type", "options", "required", "position")
+
+
+def project_for_list(*, organization: Organization, slug: str, membership: Membership):
+    """The project as its list page shows it, in one query (or None): its lead, how the member
+    last looked at it (``member_layout``, see ``project_layout``) and its custom fields in
+    order (``definitions``, unsaved copies: the list's filters, columns and sort keys)."""
+    fields = (
+        CustomField.objects.filter(project=OuterRef("pk"))
+        .order_by("position", "pk")
+        .values(json=JSONObject(**{name: name for name in FIELD_COLUMNS}))
+    )
+    layout = ProjectView.objects.filter(project=OuterRef("pk"), membership=membership).values(
+        "layout"
+    )[:1]
+    project = (
+        Project.objects.filter(organization=organization, slug=slug)
+        .select_related("lead__user")
+        .annotate(member_layout=Subquery(layout), field_rows=ArraySubquery(fields))
+        .first()
+    )
+    if project is not None:
+        project.definitions = [
+            CustomField(organization=organization, project=project, **row)
+            for row in project.field_rows
+        ]
+    return project
 
 
 def project_layout(*, project: Project, membership: Membership) -> str | None:

@@ -18,6 +18,11 @@ class AuditLogTable(tables.Table):
         fields = ("created_at", "actor", "action", "object_repr", "changed_fields", "ip_address")
         empty_text = "Nothing recorded for these filters."
 
+    def __init__(self, *args, field_names=None, **kwargs):
+        """``field_names``: custom field key -> name, to name custom fields in changes."""
+        self.field_names = field_names or {}
+        super().__init__(*args, **kwargs)
+
     def render_created_at(self, value):
         return format_html(
             '<time datetime="{}" class="whitespace-nowrap">{}</time>',
@@ -39,12 +44,12 @@ class AuditLogTable(tables.Table):
         )
 
     def render_changed_fields(self, value):
-        lines = change_lines(value)
+        lines = change_lines(value, self.field_names)
         if not lines:
             return ""
         return format_html_join(
             "",
-            '<span class="block whitespace-nowrap">{}: {} → {}</span>',
+            '<span class="change">{}: {} → {}</span>',
             (
                 (
                     line["field"],

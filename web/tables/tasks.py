@@ -4,7 +4,8 @@ from django.db.models.functions import Coalesce, NullIf, Upper
 
 from web.fragments import render_each
 from web.paginators import CappedCountPaginator, GroupOrder, KeysFirstQuerysetData
-from workspace.models import ROW_VALUES, Task, TaskStatus
+from workspace.custom_fields import FieldValue, sort_key
+from workspace.models import ROW_VALUES, CustomField, Task, TaskStatus
 from workspace.models.tasks import chips_of, row_expressions
 
 ROW_TEMPLATE = "components/task.html#task-row"
@@ -17,6 +18,26 @@ def row_shows(row: dict) -> tuple:
     """Everything a task row displays (``ROW_VALUES``, its labels' names and colours included,
     see ``task-row``), for its cache key."""
     return (*(row[name] for name in ROW_VALUES), chips_of(row["label_chips"]))
+
+
+def custom_column(field: CustomField) -> str:
+    """The name of a custom field's column, its value in a row and its ``sort`` key."""
+    return f"cf_{field.pk}"
+
+
+class CustomFieldColumn(tables.Column):
+    """A project's custom field as a list column (``?fields=<id>``). It sorts by the field's
+    ``sort_key`` on the project's own tasks (the list is narrowed to the project first), empty
+    values last, ties by task number."""
+
+    def __init__(self, field: CustomField):
+        self.field = field
+        super().__init__(verbose_name=field.name, empty_values=())
+
+    def order(self, queryset, is_descending):
+        key = sort_key(self.field)
+        key = key.desc(nulls_last=True) if is_descending else key.asc(nulls_last=True)
+        return queryset.order_by(key, "-number" if is_descending else "number"), True
 
 
 def task_cards(rows: list[dict], *, tasks_url: str):
@@ -76,32 +97,60 @@ class TaskTable(tables.Table):
         organization_id: int | None = None,
         project_order=None,
         member_order=None,
+        custom_columns=(),
         **kwargs,
     ):
         """``tasks_url``: the organization's task list address (a row links to it plus the
         task's number). ``organization_id``: counts are kept under its task revision.
         ``project_order`` / ``member_order``: callables returning the organization's project
-        and membership ids in display (name) order, read only when sorting by them."""
+        and membership ids in display (name) order, read only when sorting by them.
+        ``custom_columns``: the project's custom fields shown as extra columns, read with the
+        rows (``custom_fields -> key``, in the same query)."""
         self.tasks_url = tasks_url
+        self.custom_columns = list(custom_columns)
+        expressions = row_expressions()
+        for field in self.custom_columns:
+            expressions[custom_column(field)] = FieldValue(field.key)
+        kwargs["extra_columns"] = [
+            *kwargs.get("extra_columns", ()),
+            *((custom_column(field), CustomFieldColumn(field)) for field in self.custom_columns),
+        ]
         self.organization_id = organization_id
         self.group_order: GroupOrder | None = None
         self._project_order = project_order
         self._member_order = member_order
         if isinstance(data, QuerySet):
             data = KeysFirstQuerysetData(
-                data, key="number", values=ROW_VALUES, expressions=row_expressions()
+                data, key="number", values=ROW_VALUES, expressions=expressions
             )
         super().__init__(data, *args, **kwargs)
 
     def rows_html(self):
         """The page's rows: the ``task-row`` partial per task, from the cache where a row showing
-        exactly these values was drawn before (rows look the same to every member)."""
+        exactly these values was drawn before (rows look the same to every member). A custom
+        field's column shows its value, formatted for its type: both are in the key."""
+        columns = [(custom_column(field), field.field_type) for field in self.custom_columns]
+        if not columns:
+            shows, build = row_shows, Task.from_row
+        else:
+
+            def cells(row):
+                return tuple((row[name], kind) for name, kind in columns)
+
+            def shows(row):
+                return (*row_shows(row), cells(row))
+
+            def build(row):
+                task = Task.from_row(row)
+                task.custom_cells = cells(row)
+                return task
+
         return render_each(
             ROW_TEMPLATE,
             [row.record for row in self.page.object_list],
             name="task",
-            shows=row_shows,
-            build=Task.from_row,
+            shows=shows,
+            build=build,
             context={"tasks_url": self.tasks_url},
         )
 

@@ -1,11 +1,14 @@
 """Template helpers for Tandem's own markup."""
 
 import json
+import re
 from datetime import date, datetime
+from decimal import Decimal
 
 from django import template
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
+from django.utils.formats import number_format
 
 from workspace import markdown as markdown_text
 
@@ -41,6 +44,22 @@ def short_date(value) -> str:
 
 
 @register.filter
+def custom_value(value, field_type: str = "") -> str:
+    """A custom field's stored value as people read it: a date as lists show dates, a number
+    with its digits grouped ("12,500.5"), a choice or text as it is. Empty is "" ."""
+    if value is None or value == "" or isinstance(value, dict | list):
+        return ""
+    if field_type == "date" and isinstance(value, str):
+        try:
+            return short_date(date.fromisoformat(value))
+        except ValueError:
+            return value
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return number_format(value, use_l10n=True, force_grouping=True)
+    return str(value)
+
+
+@register.filter
 def bound(form, name: str):
     """``form[name]``: the bound field of a name held in a variable."""
     return form[name]
@@ -72,11 +91,48 @@ def _show(value) -> str:
     return str(value)
 
 
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _custom_shown(value) -> str:
+    """A custom field's value in history: dates and numbers as lists show them."""
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
+        return custom_value(value, "date") or "—"
+    return custom_value(value) or "—"
+
+
+def _custom_lines(values, field_names: dict) -> list[dict]:
+    """``custom_fields: [old, new]`` (two ``{key: value}``) -> a line per changed field, named
+    as the project names it now (``field_names``: key -> name), or after its key when the
+    field is gone."""
+    old, new = [*values, None, None][:2] if isinstance(values, list) else (None, values)
+    old = old if isinstance(old, dict) else {}
+    new = new if isinstance(new, dict) else {}
+    lines = []
+    for key in sorted({*old, *new}, key=lambda key: (str(field_names.get(key, key)), key)):
+        if old.get(key) == new.get(key):
+            continue
+        name = field_names.get(key) or str(key).replace("_", " ").capitalize()
+        lines.append(
+            {
+                "field": name,
+                "long": False,
+                "old": _custom_shown(old.get(key)),
+                "new": _custom_shown(new.get(key)),
+            }
+        )
+    return lines
+
+
 @register.filter
-def change_lines(changed_fields) -> list[dict]:
-    """``{"status": ["To do", "Done"]}`` -> rows a template prints as "status: To do → Done"."""
+def change_lines(changed_fields, field_names=None) -> list[dict]:
+    """``{"status": ["To do", "Done"]}`` -> rows a template prints as "status: To do → Done".
+    Custom fields get a line each, named from ``field_names`` (key -> name)."""
     lines = []
     for field, values in (changed_fields or {}).items():
+        if field == "custom_fields":
+            lines.extend(_custom_lines(values, field_names or {}))
+            continue
         old, new = [*values, None, None][:2] if isinstance(values, list) else (None, values)
         lines.append(
             {

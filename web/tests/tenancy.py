@@ -103,6 +103,11 @@ TENANT_ROUTES: dict[str, Route] = {
         lambda o: {"project_slug": o.project.slug},
         post_data=lambda o: {"name": "Intruder field", "field_type": "text"},
     ),
+    "web:project-field-edit": Route(
+        lambda o: {"project_slug": o.project.slug, "pk": o.custom_field.pk},
+        Role.ADMIN,
+        post_data=lambda o: {"name": "Intruder field"},
+    ),
     "web:project-field-delete": Route(
         lambda o: {"project_slug": o.project.slug, "pk": o.custom_field.pk}, Role.ADMIN
     ),

@@ -60,6 +60,13 @@ FORMS = {
     "web.forms.organizations.MemberRoleForm": lambda m: {"actor": m},
     "web.forms.projects.ProjectForm": lambda m: {"organization": m.organization, "members": []},
     "web.forms.projects.CustomFieldForm": lambda m: {},
+    "web.forms.projects.CustomFieldEditForm": lambda m: {
+        "field": CustomFieldFactory(
+            project=ProjectFactory(organization=m.organization),
+            field_type="choice",
+            options=["Lead", "Won"],
+        )
+    },
     "web.forms.tasks.TaskForm": lambda m: {
         "organization": m.organization,
         "members": [],

@@ -9,13 +9,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from workspace import revisions
-from workspace.models import Role, Task, TaskLabel, TaskStatus
+from workspace.models import FieldType, Role, Task, TaskLabel, TaskStatus
 from workspace.services.insights import insights_snapshot_build
 from workspace.services.tasks import task_update
 from workspace.services.watching import watchers_add
 from workspace.tenancy import organization_scope
 from workspace.tests.factories import (
     CommentFactory,
+    CustomFieldFactory,
     InboxItemFactory,
     LabelFactory,
     MembershipFactory,
@@ -43,6 +44,19 @@ def workspace_data(organization, member):
         ]
         # Its watchers hear about every status change the benchmark's POST makes.
         watchers_add(task=first, memberships=colleagues)
+        # The second project's custom fields (its list's column, filter and sort; the first
+        # one opens as a board once the board scenario has shown it).
+        estimate = CustomFieldFactory(
+            project=projects[1], name="Estimate", key="estimate", field_type=FieldType.NUMBER
+        )
+        stage = CustomFieldFactory(
+            project=projects[1],
+            name="Stage",
+            key="stage",
+            field_type=FieldType.CHOICE,
+            options=["Lead", "Won", "Lost"],
+        )
+        first.custom_fields_list = (projects[1].slug, estimate.pk, stage.pk)
 
     def grow(n: int):
         today = timezone.localdate()
@@ -54,6 +68,9 @@ def workspace_data(organization, member):
                     status=TaskStatus.values[i % 4],
                     due_date=today + timedelta(days=i % 9 - 4),
                     title=f"Weekly report {i}" if i % 2 else f"Task {i}",
+                    custom_fields={"estimate": i % 7, "stage": ["Lead", "Won", "Lost"][i % 3]}
+                    if i % 3 == 1
+                    else {},
                 )
                 for label in labels[: i % 4]:  # none to three labels each
                     TaskLabel.objects.create(organization=organization, task=task, label=label)
@@ -66,7 +83,16 @@ def workspace_data(organization, member):
 def _scenarios(first):
     tasks = reverse("web:task-list", kwargs={"org_slug": "acme"})
     filtered = {"status": ["todo", "in_progress"], "assignee": "me", "q": "report"}
+    slug, estimate, stage = first.custom_fields_list
+    project = reverse("web:project-detail", kwargs={"org_slug": "acme", "project_slug": slug})
     return {
+        "project_list_custom_column": ("get", project, {"fields": [estimate, stage]}, {}),
+        "project_list_custom_filter": (
+            "get",
+            project,
+            {f"cf_{stage}": "Won", f"cf_{estimate}_min": "1", "sort": f"-cf_{estimate}"},
+            {},
+        ),
         "org_home": ("get", reverse("web:org-home", kwargs={"org_slug": "acme"}), {}, {}),
         "task_list": ("get", tasks, {}, {}),
         "task_list_filtered": ("get", tasks, {**filtered, "sort": "due_date"}, {}),

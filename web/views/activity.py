@@ -75,6 +75,9 @@ class ActivityView(OrganizationAdminMixin, SingleTableMixin, FilterView):
         no further than the task list does ("1-50 of more than 10,000")."""
         return {"per_page": self.per_page, "paginator_class": CappedCountPaginator}
 
+    def get_table_kwargs(self):
+        return {"field_names": selectors.custom_field_names(organization=self.organization)}
+
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
         kwargs["members"] = selectors.assignable_members(organization=self.organization)

@@ -1,9 +1,11 @@
+import hashlib
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import FormView, TemplateView, View
 
-from web.forms.projects import CustomFieldForm, ProjectForm
+from web.forms.projects import CustomFieldEditForm, CustomFieldForm, ProjectForm
 from web.mixins import OrganizationAdminMixin, OrganizationMixin
 from workspace import permissions, selectors
 from workspace.models import CustomField, Project
@@ -149,3 +151,71 @@ class ProjectFieldDeleteView(ProjectMixin, View):
         return redirect(
             "web:project-fields", org_slug=self.organization.slug, project_slug=project.slug
         )
+
+
+class ProjectFieldEditView(OrganizationAdminMixin, ProjectMixin, FormView):
+    """Rename a custom field and edit its choices (admins). When the edit renames or removes
+    options tasks hold, the first POST says what will happen to them (how many tasks, which
+    values) and asks to confirm (``confirm``, a digest of what was said) before saving."""
+
+    template_name = "web/project_field_edit.html"
+    form_class = CustomFieldEditForm
+
+    @property
+    def field(self) -> CustomField:
+        if not hasattr(self, "_field"):
+            self._field = get_object_or_404(
+                CustomField.objects.filter(project=self.get_project()), pk=self.kwargs["pk"]
+            )
+        return self._field
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "field": self.field}
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("field", self.field)
+        return super().get_context_data(**kwargs)
+
+    def consequences(self, form) -> list[dict]:
+        """What the edit does to tasks' values: one line per renamed or removed option that
+        tasks hold, with how many."""
+        if not self.field.options:
+            return []
+        changes = services.option_changes(self.field, form.pairs)
+        usage = selectors.custom_field_usage(field=self.field)
+        lines = [
+            {"old": old, "new": new, "count": usage[old]}
+            for old, new in changes["renamed"].items()
+            if usage.get(old)
+        ]
+        lines += [
+            {"old": old, "new": None, "count": usage[old]}
+            for old in changes["removed"]
+            if usage.get(old)
+        ]
+        return lines
+
+    def form_valid(self, form):
+        consequences = self.consequences(form)
+        # The confirmation stands for these consequences only: edit again, be told again.
+        confirm = hashlib.blake2b(repr(consequences).encode(), digest_size=8).hexdigest()
+        if consequences and self.request.POST.get("confirm") != confirm:
+            return self.render_to_response(
+                self.get_context_data(form=form, consequences=consequences, confirm=confirm)
+            )
+        try:
+            services.custom_field_update(
+                field=self.field, actor=self.membership, **form.service_data()
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Field {self.field.name} saved.")
+        return redirect(
+            "web:project-fields",
+            org_slug=self.organization.slug,
+            project_slug=self.get_project().slug,
+        )
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=422)

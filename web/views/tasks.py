@@ -22,12 +22,12 @@ from web.forms.tasks import INLINE_FIELDS, InlineTaskForm, TaskForm, parse_versi
 from web.htmx import wants_fragment
 from web.mixins import OrganizationMixin
 from web.ratelimit import WriteLimitMixin
-from web.tables.tasks import DEFAULT_PAGE_SIZE, PAGE_SIZES, TaskTable
+from web.tables.tasks import DEFAULT_PAGE_SIZE, PAGE_SIZES, TaskTable, custom_column
 from web.templatetags.tandem import UNDO_PREFIX
 from web.views.task_export import FORMATS as EXPORT_FORMATS
 from web.views.task_export import TaskExportMixin
 from workspace import broker, permissions, selectors
-from workspace.models import Priority, Project, Task, TaskLayout, TaskStatus
+from workspace.models import CustomField, Priority, Project, Task, TaskLayout, TaskStatus
 from workspace.models.tasks import chips_of, row_expressions
 from workspace.services import board
 from workspace.services import tasks as services
@@ -147,10 +147,7 @@ class ProjectTaskListView(TaskListView):
                 board.project_layout_remember(
                     project=project, actor=self.membership, layout=TaskLayout.LIST
                 )
-            elif (
-                selectors.project_layout(project=project, membership=self.membership)
-                == TaskLayout.BOARD
-            ):
+            elif project.member_layout == TaskLayout.BOARD:
                 url = reverse(
                     "web:project-board",
                     kwargs={"org_slug": self.organization.slug, "project_slug": project.slug},
@@ -160,11 +157,15 @@ class ProjectTaskListView(TaskListView):
         return super().get(request, *args, **kwargs)
 
     def get_project(self) -> Project:
+        """The project with its lead, the member's layout and its custom fields (one query)."""
         if not hasattr(self, "_project"):
-            self._project = get_object_or_404(
-                Project.objects.filter(organization=self.organization).select_related("lead__user"),
+            self._project = selectors.project_for_list(
+                organization=self.organization,
                 slug=self.kwargs["project_slug"],
+                membership=self.membership,
             )
+            if self._project is None:
+                raise Http404("No such project.")
         return self._project
 
     def get_base_queryset(self):
@@ -176,10 +177,34 @@ class ProjectTaskListView(TaskListView):
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
         kwargs["projects"] = Project.objects.filter(pk=self.get_project().pk)
+        kwargs["custom_fields"] = self.field_definitions()
         return kwargs
+
+    def field_definitions(self) -> list[CustomField]:
+        """The project's custom fields (read with it): filters, columns and sort keys."""
+        return self.get_project().definitions
+
+    def shown_fields(self) -> list[CustomField]:
+        """The custom fields shown as columns: ``?fields=<id>`` (repeatable, in the project's
+        order), and the one the list is sorted by. Ids of other projects' fields (or of
+        another organization's) are ignored."""
+        chosen = set(self.request.GET.getlist("fields"))
+        sort = self.request.GET.get("sort", "").removeprefix("-")
+        return [
+            field
+            for field in self.field_definitions()
+            if str(field.pk) in chosen or sort == custom_column(field)
+        ]
+
+    def get_table_kwargs(self):
+        return {**super().get_table_kwargs(), "custom_columns": self.shown_fields()}
 
     def get_context_data(self, **kwargs):
         project = self.get_project()
+        shown = {field.pk for field in self.shown_fields()}
+        kwargs.setdefault(
+            "column_choices", [(field, field.pk in shown) for field in self.field_definitions()]
+        )
         kwargs.setdefault("project", project)
         kwargs.setdefault("title", project.name)
         kwargs.setdefault("can_manage", permissions.can_manage_projects(self.membership))
@@ -294,7 +319,9 @@ class TaskDetailView(TaskObjectMixin, TemplateView):
         kwargs.setdefault("tasks_url", self.tasks_url())
         kwargs.setdefault("comments", selectors.comment_list(task=task))
         kwargs.setdefault("comment_form", CommentForm())
-        kwargs.setdefault("custom_values", custom_values_for_display(task))
+        definitions = list(task.project.field_definitions.all())
+        kwargs.setdefault("custom_values", custom_values_for_display(task, definitions))
+        kwargs.setdefault("field_names", {d.key: d.name for d in definitions})
         kwargs.setdefault("can_delete", permissions.can_delete_task(self.membership, task))
         kwargs.setdefault("history", selectors.task_history(task=task))
         kwargs.setdefault(
@@ -330,10 +357,10 @@ def watchers_context(task, membership, members) -> dict:
     return {"watchers": watchers, "watching": any(m.pk == membership.pk for m in watchers)}
 
 
-def custom_values_for_display(task: Task) -> list[tuple[str, object]]:
-    definitions = list(task.project.field_definitions.all())
+def custom_values_for_display(task: Task, definitions) -> list[tuple[str, object, str]]:
+    """``(name, stored value, type)`` of each of the project's fields (the page formats it)."""
     values = task.custom_fields or {}
-    return [(d.name, values.get(d.key)) for d in definitions]
+    return [(d.name, values.get(d.key), d.field_type) for d in definitions]
 
 
 FIELD_LABELS = {

@@ -1,12 +1,19 @@
+import json
 import uuid
+from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Greatest, Now
+from django.db.models.lookups import In
 from django.utils import timezone
 from django.utils.text import slugify
 
-from workspace import permissions
+from workspace import permissions, revisions
 from workspace.audit import audit_record, describe_changes
+from workspace.custom_fields import FieldText
 from workspace.integrity import unless_taken, with_fresh_value
 from workspace.models import (
     AuditAction,
@@ -217,6 +224,8 @@ def custom_field_create(
     if existing.filter(key=key).exists():
         raise duplicate
     cleaned_options = [o.strip() for o in options or [] if o.strip()]
+    if field_type == FieldType.CHOICE:
+        _refuse_duplicate_options(cleaned_options)
     field = CustomField(
         organization=project.organization,
         project=project,
@@ -238,6 +247,120 @@ def custom_field_create(
         object_repr=f"field {field.name} of {project.name}",
     )
     return field
+
+
+def _refuse_duplicate_options(options: list[str]) -> None:
+    seen = set()
+    for option in options:
+        if option.casefold() in seen:
+            raise ValidationError({"options": f"“{option}” is listed twice: options must differ."})
+        seen.add(option.casefold())
+
+
+def option_changes(field: CustomField, options: list[tuple[str, str | None]]) -> dict:
+    """What editing a choice field's ``options`` (``(current option, its new text or None
+    to remove it)``, in order) does to the values tasks hold: ``{"renamed": {old: new},
+    "removed": [old]}``."""
+    renamed = {old: new for old, new in options if new is not None and new != old}
+    removed = [old for old, new in options if new is None]
+    return {"renamed": renamed, "removed": removed}
+
+
+@transaction.atomic
+def custom_field_update(
+    *,
+    field: CustomField,
+    actor: Membership,
+    name: str,
+    required: bool = False,
+    options: list[tuple[str, str | None]] | None = None,
+    added: list[str] | None = None,
+) -> dict:
+    """Rename ``field`` and, for a choice field, edit its options: ``options`` pairs each
+    current option with its new text (tasks holding it then hold the new text) or None (their
+    value is cleared); ``added`` options come after. The field's key, and so every value, stays.
+    Returns ``{field: [old, new]}`` of what changed (audited)."""
+    if not permissions.can_manage_projects(actor) or actor.organization_id != field.organization_id:
+        raise PermissionDenied("Only admins can change fields.")
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError({"name": "Give the field a name."})
+    siblings = CustomField.objects.filter(project=field.project).exclude(pk=field.pk)
+    if any(other.name.casefold() == name.casefold() for other in siblings):
+        raise ValidationError({"name": "This project already has a field with this name."})
+    new_options = list(field.options)
+    changes = {"renamed": {}, "removed": []}
+    if field.field_type == FieldType.CHOICE:
+        pairs = list(options if options is not None else [(o, o) for o in field.options])
+        if sorted(old for old, _ in pairs) != sorted(field.options):
+            raise ValidationError({"options": "The options changed meanwhile: open it again."})
+        pairs = [(old, new.strip() if new is not None else None) for old, new in pairs]
+        pairs = [(old, new or None) for old, new in pairs]
+        new_options = [new for _, new in pairs if new] + [
+            o.strip() for o in added or [] if o.strip()
+        ]
+        if not new_options:
+            raise ValidationError({"options": "A choice field needs at least one option."})
+        _refuse_duplicate_options(new_options)
+        changes = option_changes(field, pairs)
+    old = {"name": field.name, "required": field.required, "options": list(field.options)}
+    field.name, field.required, field.options = name, required, new_options
+    field.full_clean(exclude=["organization", "project", "key"])
+    field.save(update_fields=["name", "required", "options", "updated_at"])
+    _rewrite_values(field, changes)
+    changed = {
+        key: [old[key], value]
+        for key, value in (("name", name), ("required", required), ("options", new_options))
+        if old[key] != value
+    }
+    if changed:
+        audit_record(
+            organization=field.organization,
+            actor=actor,
+            action=AuditAction.UPDATED,
+            target=field,
+            object_repr=f"field {field.name} of {field.project.name}",
+            changed_fields={
+                key: [", ".join(v) if isinstance(v, list) else v for v in values]
+                for key, values in changed.items()
+            },
+        )
+    return changed
+
+
+def _rewrite_values(field: CustomField, changes: dict) -> None:
+    """Tasks of the field's project holding a renamed option get its new text; those holding a
+    removed one lose the value. One UPDATE each, which moves their versions (and stamps the
+    custom fields as changed, see ``task_update``) so open editors and cached rows follow."""
+    tasks = Task.all_objects.filter(project=field.project)
+    stamp = timezone.now()
+    moved = {
+        "updated_at": Greatest(Now(), F("updated_at") + timedelta(microseconds=1)),
+        "field_changed_at": RawSQL(
+            "COALESCE(field_changed_at, '{}'::jsonb) || %s::jsonb",
+            [json.dumps({"custom_fields": stamp.isoformat()})],
+        ),
+    }
+    touched = 0
+    renamed = changes["renamed"]
+    if renamed:
+        # One CASE for every rename, so that swapping two options' texts swaps their tasks.
+        whens = " ".join("WHEN %s THEN %s::text" for _ in renamed)
+        params = [field.key, field.key, *(text for pair in renamed.items() for text in pair)]
+        touched += tasks.filter(In(FieldText(field.key), list(renamed))).update(
+            custom_fields=RawSQL(  # noqa: S611 - placeholders only; the texts are parameters
+                "jsonb_set(custom_fields, ARRAY[%s::text], "
+                f"to_jsonb(CASE custom_fields ->> %s {whens} END))",
+                params,
+            ),
+            **moved,
+        )
+    if changes["removed"]:
+        touched += tasks.filter(In(FieldText(field.key), changes["removed"])).update(
+            custom_fields=RawSQL("custom_fields - %s::text", [field.key]), **moved
+        )
+    if touched:
+        revisions.changed(field.organization_id, revisions.TASKS)
 
 
 @transaction.atomic

@@ -154,6 +154,9 @@ REFUSALS = {
     "custom_field_delete by a member": lambda w: projects.custom_field_delete(
         field=w.field, actor=w.member
     ),
+    "custom_field_update by a member": lambda w: projects.custom_field_update(
+        field=w.field, actor=w.member, name="Renamed"
+    ),
     "task_delete by a member who did not create it": lambda w: tasks.task_delete(
         task=w.task, actor=w.member
     ),

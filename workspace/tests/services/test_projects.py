@@ -4,10 +4,19 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from workspace.models import CustomField, FieldType, Project, ProjectStatus, Task
+from workspace.models import (
+    AuditAction,
+    AuditLog,
+    CustomField,
+    FieldType,
+    Project,
+    ProjectStatus,
+    Task,
+)
 from workspace.services.projects import (
     custom_field_create,
     custom_field_delete,
+    custom_field_update,
     project_create,
     project_delete,
     project_set_archived,
@@ -246,3 +255,103 @@ def test_deleting_a_field_keeps_the_values_stored_on_tasks(project, admin):
 
     assert not CustomField.objects.filter(pk=field.pk).exists()
     assert Task.objects.get(pk=task.pk).custom_fields == {"points": 3}
+
+
+def test_duplicate_choice_options_are_refused(add_field):
+    errors = _field_errors(add_field, field_type=FieldType.CHOICE, options=["Won", "Lost", "won "])
+
+    assert errors == {"options": ["“won” is listed twice: options must differ."]}
+    assert not CustomField.objects.exists()
+
+
+@pytest.fixture
+def stage(project):
+    return CustomFieldFactory(
+        project=project,
+        name="Stage",
+        key="stage",
+        field_type=FieldType.CHOICE,
+        options=["Lead", "Won", "Lost"],
+    )
+
+
+def test_renaming_a_field_keeps_its_key_and_values(project, admin, stage):
+    task = TaskFactory(project=project, custom_fields={"stage": "Won"})
+
+    changed = custom_field_update(field=stage, actor=admin, name=" Deal  stage ", required=True)
+
+    stage.refresh_from_db()
+    assert (stage.name, stage.key, stage.required) == ("Deal stage", "stage", True)
+    assert changed == {"name": ["Stage", "Deal stage"], "required": [False, True]}
+    assert Task.objects.get(pk=task.pk).custom_fields == {"stage": "Won"}
+    entry = AuditLog.objects.get(action=AuditAction.UPDATED, object_id=stage.pk)
+    assert entry.changed_fields == {"name": ["Stage", "Deal stage"], "required": [False, True]}
+
+
+def test_editing_options_renames_and_clears_the_values_tasks_hold(project, admin, stage):
+    other = ProjectFactory(organization=project.organization)
+    lead, won, lost, elsewhere = (
+        TaskFactory(project=project, custom_fields={"stage": "Lead", "n": 1}),
+        TaskFactory(project=project, custom_fields={"stage": "Won"}),
+        TaskFactory(project=project, custom_fields={"stage": "Lost", "n": 2}),
+        TaskFactory(project=other, custom_fields={"stage": "Lead"}),
+    )
+    before = Task.objects.get(pk=won.pk).updated_at
+
+    custom_field_update(
+        field=stage,
+        actor=admin,
+        name="Stage",
+        # Lead and Won swap their texts; Lost goes; Open is added.
+        options=[("Lead", "Won"), ("Won", "Lead"), ("Lost", None)],
+        added=["Open"],
+    )
+
+    assert CustomField.objects.get(pk=stage.pk).options == ["Won", "Lead", "Open"]
+    values = {t.pk: t.custom_fields for t in Task.objects.all()}
+    assert values[lead.pk] == {"stage": "Won", "n": 1}
+    assert values[won.pk] == {"stage": "Lead"}
+    assert values[lost.pk] == {"n": 2}
+    assert values[elsewhere.pk] == {"stage": "Lead"}  # another project's field of that key
+    moved = Task.objects.get(pk=won.pk)
+    assert moved.updated_at > before
+    assert "custom_fields" in moved.field_changed_at
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"options": [("Lead", "Won"), ("Won", "Won"), ("Lost", "Lost")]}, "options"),
+        ({"options": [("Lead", None), ("Won", None), ("Lost", None)]}, "options"),
+        ({"options": [("Lead", "Lead")]}, "options"),  # options changed meanwhile
+        ({"added": ["lost"]}, "options"),
+        ({"name": "  "}, "name"),
+    ],
+)
+def test_bad_edits_are_refused_and_change_nothing(project, admin, stage, kwargs, error):
+    task = TaskFactory(project=project, custom_fields={"stage": "Won"})
+
+    with pytest.raises(ValidationError) as refused:
+        custom_field_update(field=stage, actor=admin, **{"name": "Stage", **kwargs})
+
+    assert list(refused.value.message_dict) == [error]
+    assert CustomField.objects.get(pk=stage.pk).options == ["Lead", "Won", "Lost"]
+    assert Task.objects.get(pk=task.pk).custom_fields == {"stage": "Won"}
+
+
+def test_a_field_cannot_take_another_fields_name(project, admin, stage):
+    CustomFieldFactory(project=project, name="Amount", key="amount")
+
+    with pytest.raises(ValidationError) as refused:
+        custom_field_update(field=stage, actor=admin, name="amount")
+
+    assert refused.value.message_dict == {
+        "name": ["This project already has a field with this name."]
+    }
+
+
+def test_a_member_cannot_edit_a_field(project, member, stage):
+    with pytest.raises(PermissionDenied):
+        custom_field_update(field=stage, actor=member, name="Hijacked")
+
+    assert CustomField.objects.get(pk=stage.pk).name == "Stage"
