@@ -58,7 +58,8 @@ def test_the_accent_is_one_token_that_the_components_use():
     assert not ACCENT_CLASS.search(components)
     built = (BASE / "static" / "build" / "tandem.css").read_text()
     rule = re.search(r"\.btn-primary\{background-color:([^;}]+)", built)
-    assert rule and rule.group(1) == "var(--color-accent)"
+    assert rule
+    assert rule.group(1) == "var(--color-accent)"
 
 
 def html_theme(response) -> tuple[str, str]:
@@ -74,7 +75,11 @@ def test_anonymous_pages_follow_the_system(client):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("theme", "expected"),
-    [("system", ("system", "light dark")), ("light", ("light", "light")), ("dark", ("dark", "dark"))],
+    [
+        ("system", ("system", "light dark")),
+        ("light", ("light", "light")),
+        ("dark", ("dark", "dark")),
+    ],
 )
 def test_a_person_s_theme_is_drawn_on_html(user_client, user, theme, expected):
     user_set_theme(user=user, theme=theme)
@@ -121,7 +126,8 @@ def test_the_profile_refuses_an_unknown_theme_with_a_message(user_client, user):
 def test_the_theme_action_goes_back_to_the_page_it_was_made_on(user_client, user):
     url = reverse("web:theme")
     response = user_client.post(url, {"theme": "light"}, HTTP_REFERER="http://testserver/o/x/")
-    assert response.status_code == 302 and response["Location"] == "http://testserver/o/x/"
+    assert response.status_code == 302
+    assert response["Location"] == "http://testserver/o/x/"
     user.refresh_from_db()
     assert user.theme == Theme.LIGHT
     # Never to another site; a bad choice changes nothing and says so.
@@ -135,4 +141,5 @@ def test_the_theme_action_goes_back_to_the_page_it_was_made_on(user_client, user
 @pytest.mark.django_db
 def test_the_theme_action_needs_sign_in(client):
     response = client.post(reverse("web:theme"), {"theme": "dark"})
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]

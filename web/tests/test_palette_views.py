@@ -112,7 +112,8 @@ def test_toggle_theme_offers_the_other_choices_as_posts(client, member):
         "Switch to the light theme",
     ]
     form = options_[0].find_parent("form")
-    assert form["method"] == "post" and form["action"] == "/accounts/theme/"
+    assert form["method"] == "post"
+    assert form["action"] == "/accounts/theme/"
     assert form.select_one("input[name=csrfmiddlewaretoken]")
     assert form.select_one("input[name=theme]")["value"] == "dark"
     member.user.theme = "dark"
