@@ -40,9 +40,7 @@ def axe_problems(page) -> list[dict]:
         " nodes: v.nodes.map(n => n.target.join(' ') + ' ' + (n.any[0] ? n.any[0].message : ''))"
         ".slice(0, 3)}))"
     )
-    return [
-        v for v in results if v["impact"] in ("serious", "critical") or "contrast" in v["id"]
-    ]
+    return [v for v in results if v["impact"] in ("serious", "critical") or "contrast" in v["id"]]
 
 
 def problems_on(page, url: str, name: str) -> list[str]:
@@ -102,7 +100,7 @@ def csp_page(page, live_server):
 
 def test_main_pages_in_both_themes_on_phone_and_wide_screens(live_server, csp_page, workspace):
     page = csp_page
-    owner, task = workspace
+    _, task = workspace
     signed_out = {"sign-in": "/accounts/login/", "sign-up": "/accounts/signup/"}
     signed_in = {
         "home": "/o/acme/",
