@@ -13,6 +13,8 @@ from django.urls import reverse
 
 from accounts.models import Theme
 from accounts.services import user_set_theme
+from workspace.tenancy import organization_scope
+from workspace.tests.factories import ProjectFactory, TaskFactory
 
 BASE = Path(settings.BASE_DIR)
 CSS = BASE / "static" / "src" / "tandem.css"
@@ -143,3 +145,41 @@ def test_the_theme_action_needs_sign_in(client):
     response = client.post(reverse("web:theme"), {"theme": "dark"})
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+# --- First run: a new organization's pages say what to do next ---------------------------------
+def empty_state(response):
+    soup = BeautifulSoup(response.content.decode(), "html.parser")
+    box = soup.select_one("[data-testid=empty-state]")
+    if box is None:
+        return None
+    actions = box.select("a.btn-primary")
+    assert len(actions) == 1  # one primary action
+    return box.h2.get_text(strip=True), actions[0].get_text(strip=True), actions[0]["href"]
+
+
+@pytest.mark.django_db
+def test_a_new_organization_says_what_to_do_next(client, member):
+    client.force_login(member.user)
+    slug = member.organization.slug
+    new_task = f"/o/{slug}/tasks/new/"
+    assert empty_state(client.get(f"/o/{slug}/")) == (
+        "No tasks yet",
+        "Create the first task",
+        new_task,
+    )
+    assert empty_state(client.get(f"/o/{slug}/tasks/")) == (
+        "No tasks here yet",
+        "New task",
+        new_task,
+    )
+    assert empty_state(client.get(f"/o/{slug}/inbox/")) == (
+        "No notifications yet",
+        "See my tasks",
+        f"/o/{slug}/tasks/mine/",
+    )
+    # With tasks, or with filters that match none, the pages show what there is instead.
+    with organization_scope(member.organization):
+        TaskFactory(project=ProjectFactory(organization=member.organization), title="Ship it")
+    assert empty_state(client.get(f"/o/{slug}/")) is None
+    assert empty_state(client.get(f"/o/{slug}/tasks/", {"q": "nothing like this"})) is None
