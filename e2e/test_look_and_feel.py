@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Theme
 from accounts.tests.factories import DEFAULT_PASSWORD
-from e2e.conftest import sign_in
+from e2e.conftest import htmx_settled, sign_in
 from e2e.test_accessibility import AXE, EXTRA, RULES
 from workspace.models import Role
 from workspace.services.comments import comment_create
@@ -181,3 +181,22 @@ def test_the_chosen_theme_wins_over_the_system_from_the_first_paint(
     assert background(page) == light
     assert page.evaluate("window.__cspViolations") == []
     assert page.csp_console == []
+
+
+def test_a_slow_htmx_request_shows_the_loading_bar_after_300_ms(live_server, csp_page, workspace):
+    page = csp_page
+    sign_in(page, live_server.url, "olivia@example.com", DEFAULT_PASSWORD)
+    page.goto(f"{live_server.url}/o/acme/tasks/")
+    bar = "getComputedStyle(document.body, '::before').opacity"
+    htmx_settled(page)  # the page's own requests (saved views...) are done
+    page.wait_for_timeout(300)
+    assert page.evaluate(bar) == "0"
+    # What htmx does while a request is in flight: the asking element carries .htmx-request.
+    page.evaluate("document.querySelector('main').classList.add('htmx-request')")
+    page.wait_for_timeout(100)
+    assert float(page.evaluate(bar)) == 0  # a quick answer shows nothing
+    page.wait_for_timeout(600)
+    assert page.evaluate(bar) == "1"
+    page.evaluate("document.querySelector('main').classList.remove('htmx-request')")
+    page.wait_for_timeout(400)
+    assert page.evaluate(bar) == "0"
