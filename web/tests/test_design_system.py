@@ -49,6 +49,28 @@ def test_no_template_script_or_python_hard_codes_the_accent():
     assert found == []
 
 
+# Neutral palette colours: pages use the surface, text and border tokens instead (they change
+# with the theme; a literal bg-white stays white in the dark theme).
+NEUTRAL_CLASS = re.compile(
+    r"(?<![\w-])(?:[a-z-]+:)*(?:bg|text|border|ring|divide)-"
+    r"(?:slate|gray|zinc|neutral|stone|white|black)(?:-\d{2,3})?(?:/\d+)?(?![\w-])"
+)
+
+
+def test_pages_use_theme_tokens_not_neutral_palette_colours():
+    emails = (BASE / "templates" / "email", BASE / "templates" / "account" / "email")
+    found = [
+        f"{path.relative_to(BASE)}: {match.group(0)}"
+        for path in (BASE / "templates").rglob("*.html")
+        if not any(path.is_relative_to(folder) for folder in emails)
+        for match in NEUTRAL_CLASS.finditer(path.read_text())
+    ]
+    assert found == []
+    assert NEUTRAL_CLASS.search('class="hover:bg-slate-100"')
+    assert NEUTRAL_CLASS.search('class="bg-white p-2"')
+    assert not NEUTRAL_CLASS.search('class="bg-surface-raised text-text-muted"')
+
+
 def test_the_accent_is_one_token_that_the_components_use():
     css = CSS.read_text()
     assert len(TOKEN.findall(css)) == 1
