@@ -195,6 +195,11 @@ def test_a_new_organization_says_what_to_do_next(client, member):
         "New task",
         new_task,
     )
+    assert empty_state(client.get(f"/o/{slug}/board/")) == (
+        "Nothing on the board yet",
+        "Create a task",
+        new_task,
+    )
     assert empty_state(client.get(f"/o/{slug}/inbox/")) == (
         "No notifications yet",
         "See my tasks",
@@ -204,4 +209,5 @@ def test_a_new_organization_says_what_to_do_next(client, member):
     with organization_scope(member.organization):
         TaskFactory(project=ProjectFactory(organization=member.organization), title="Ship it")
     assert empty_state(client.get(f"/o/{slug}/")) is None
+    assert empty_state(client.get(f"/o/{slug}/board/")) is None
     assert empty_state(client.get(f"/o/{slug}/tasks/", {"q": "nothing like this"})) is None
