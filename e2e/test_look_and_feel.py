@@ -17,7 +17,12 @@ from workspace.models import Role
 from workspace.services.comments import comment_create
 from workspace.services.tasks import task_delete
 from workspace.tenancy import organization_scope
-from workspace.tests.factories import MembershipFactory, ProjectFactory, TaskFactory
+from workspace.tests.factories import (
+    InvitationFactory,
+    MembershipFactory,
+    ProjectFactory,
+    TaskFactory,
+)
 
 SHOTS = Path(settings.BASE_DIR) / "screenshots"
 WIDTHS = (390, 1440)
@@ -83,7 +88,8 @@ def workspace(db):
         task_delete(task=tasks[3], actor=owner)
         tasks[1].due_date = timezone.localdate()
         tasks[1].save()
-    return owner, tasks[0]
+        invitation = InvitationFactory(organization=organization, invited_by=owner.user)
+    return owner, tasks[0], invitation
 
 
 @pytest.fixture
@@ -100,8 +106,13 @@ def csp_page(page, live_server):
 
 def test_main_pages_in_both_themes_on_phone_and_wide_screens(live_server, csp_page, workspace):
     page = csp_page
-    _, task = workspace
-    signed_out = {"sign-in": "/accounts/login/", "sign-up": "/accounts/signup/"}
+    _, task, invitation = workspace
+    signed_out = {
+        "sign-in": "/accounts/login/",
+        "sign-up": "/accounts/signup/",
+        "invitation": invitation.get_absolute_url(),
+        "confirm-email": "/accounts/confirm-email/",
+    }
     signed_in = {
         "home": "/o/acme/",
         "tasks": "/o/acme/tasks/",
@@ -115,6 +126,7 @@ def test_main_pages_in_both_themes_on_phone_and_wide_screens(live_server, csp_pa
         "labels": "/o/acme/labels/",
         "activity": "/o/acme/activity/",
         "trash": "/o/acme/trash/",
+        "not-found": "/o/acme/tasks/99999/",
     }
     found = {}
     for theme in THEMES:
@@ -146,7 +158,7 @@ def test_the_chosen_theme_wins_over_the_system_from_the_first_paint(
     live_server, csp_page, workspace
 ):
     page = csp_page
-    owner, _ = workspace
+    owner, *_ = workspace
     sign_in(page, live_server.url, "olivia@example.com", DEFAULT_PASSWORD)
     page.emulate_media(color_scheme="light")
     page.goto(f"{live_server.url}/o/acme/")
