@@ -192,7 +192,7 @@ def test_a_new_organization_says_what_to_do_next(client, member):
     )
     assert empty_state(client.get(f"/o/{slug}/tasks/")) == (
         "No tasks here yet",
-        "New task",
+        "Create the first task",
         new_task,
     )
     assert empty_state(client.get(f"/o/{slug}/board/")) == (
