@@ -13,19 +13,6 @@ module.exports = {
     "./static/js/**/*.js",
     "./.venv/lib/python3*/site-packages/crispy_tailwind/templates/**/*.html",
   ],
-  theme: {
-    extend: {
-      colors: {
-        brand: {
-          50: "#eef2ff",
-          100: "#e0e7ff",
-          500: "#6366f1",
-          600: "#4f46e5",
-          700: "#4338ca",
-          800: "#3730a3",
-        },
-      },
-    },
-  },
+  // Colours, radii and shadows are design tokens in static/src/tandem.css (@theme).
   plugins: [],
 };

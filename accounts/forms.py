@@ -1,7 +1,7 @@
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 
-from .models import User, time_zone_names
+from .models import Theme, User, time_zone_names
 from .preferences import BUNDLE_CHOICES, Channel, Topic
 
 
@@ -70,6 +70,15 @@ class TimeZoneForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].choices = time_zone_choices()
+
+
+class ThemeForm(forms.Form):
+    theme = forms.ChoiceField(
+        label="Theme",
+        choices=Theme.choices,
+        widget=forms.RadioSelect,
+        help_text=User._meta.get_field("theme").help_text,
+    )
 
 
 TOPIC_PREFIX = "topic_"

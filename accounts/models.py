@@ -13,6 +13,14 @@ from .preferences import BUNDLE_CHOICES, DEFAULT_BUNDLE_MINUTES, channel_for
 ERASED_NAME = "Deleted user"
 
 
+class Theme(models.TextChoices):
+    """How pages look: the system's setting (prefers-color-scheme), or always light or dark."""
+
+    SYSTEM = "system", "Follow the system"
+    LIGHT = "light", "Light"
+    DARK = "dark", "Dark"
+
+
 @functools.cache
 def time_zone_names() -> frozenset[str]:
     """Every IANA time zone this machine knows (read once: listing them scans the tz database)."""
@@ -88,6 +96,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=DEFAULT_BUNDLE_MINUTES,
         help_text="Events within this window go out as one e-mail; what you read in the inbox "
         "meanwhile is left out.",
+    )
+    theme = models.CharField(
+        "theme",
+        max_length=6,
+        choices=Theme.choices,
+        default=Theme.SYSTEM,
+        help_text="Light or dark pages; by default they follow your system's setting.",
     )
     # Per topic (accounts.preferences.Topic): only the choices that differ from the defaults.
     notification_channels = models.JSONField("notification channels", default=dict, blank=True)

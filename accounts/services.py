@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .models import ERASED_NAME, User, validate_time_zone
+from .models import ERASED_NAME, Theme, User, validate_time_zone
 from .preferences import BUNDLE_CHOICES, channels_to_store
 from .unsubscribe import KINDS
 
@@ -79,6 +79,16 @@ def user_set_time_zone(*, user: User, time_zone: str) -> User:
     validate_time_zone(time_zone)
     user.time_zone = time_zone
     user.save(update_fields=["time_zone"])
+    return user
+
+
+@transaction.atomic
+def user_set_theme(*, user: User, theme: str) -> User:
+    """Show this person's pages light, dark, or as their system prefers (``Theme``)."""
+    if theme not in Theme.values:
+        raise ValidationError({"theme": "Choose light, dark or the system's setting."})
+    user.theme = theme
+    user.save(update_fields=["theme"])
     return user
 
 

@@ -3,7 +3,9 @@
 import { copyFileSync, mkdirSync } from "node:fs";
 
 const ICONS = [
+  "activity",
   "calendar",
+  "chart-column",
   "check",
   "chevron-down",
   "circle",
@@ -11,11 +13,26 @@ const ICONS = [
   "circle-check",
   "circle-dot",
   "circle-x",
+  "folder",
+  "inbox",
+  "layout-dashboard",
+  "list-todo",
   "menu",
+  "monitor",
+  "moon",
   "pencil",
+  "plus",
+  "settings",
   "signal-high",
   "signal-low",
   "signal-medium",
+  "square-kanban",
+  "sun",
+  "tag",
+  "trash-2",
+  "upload",
+  "user",
+  "users",
   "x",
 ];
 

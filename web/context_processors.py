@@ -28,7 +28,12 @@ def _organization_nav(request):
     current = match.url_name if match else None
     kwargs = {"org_slug": request.organization.slug}
     return [
-        {"href": reverse(f"web:{name}", kwargs=kwargs), "label": label, "current": name == current}
+        {
+            "name": name,
+            "href": reverse(f"web:{name}", kwargs=kwargs),
+            "label": label,
+            "current": name == current,
+        }
         for name, label, admins_only in ORGANIZATION_NAV
         if membership.is_admin or not admins_only
     ]

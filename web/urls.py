@@ -195,6 +195,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("", organizations.HomeView.as_view(), name="home"),
     path("accounts/profile/", profile.ProfileView.as_view(), name="profile"),
+    path("accounts/theme/", profile.ThemeView.as_view(), name="theme"),
     path("accounts/delete/", profile.AccountDeleteView.as_view(), name="account-delete"),
     path("accounts/time-zone/", time_zone.TimeZoneView.as_view(), name="time-zone"),
     path("orgs/new/", organizations.OrganizationCreateView.as_view(), name="org-create"),

@@ -175,3 +175,23 @@ def test_account_emails_name_the_product_not_the_host(client, mailoutbox):
         assert "Thank you for using Tandem!" in message.body
         assert "Hello from testserver" not in message.body
         assert message.subject.startswith("[Tandem] ")
+
+
+def test_account_emails_carry_the_product_s_look(client, mailoutbox):
+    _sign_up(client)
+    UserFactory(email="ada@example.com")
+    client.post(reverse("account_reset_password"), {"email": "ada@example.com"})
+    client.post(reverse("account_reset_password"), {"email": "nobody@example.com"})
+
+    assert len(mailoutbox) == 3
+    for message, action in zip(
+        mailoutbox,
+        ["Confirm my e-mail address", "Choose a new password", "Create a Tandem account"],
+        strict=True,
+    ):
+        html = {mime: body for body, mime in message.alternatives}["text/html"]
+        assert "Hello from Tandem!" in html
+        assert action in html
+        assert "testserver" not in html.split("href=")[0]  # the product, not the host, speaks
+        link = re.search(r'href="([^"]+)"', html).group(1)
+        assert link in message.body  # the same link as the text part

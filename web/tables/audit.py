@@ -40,7 +40,7 @@ class AuditLogTable(tables.Table):
         if not record.object_type:
             return record.object_repr or "—"
         return format_html(
-            '<span class="text-slate-500">{}</span> {}', record.object_type, record.object_repr
+            '<span class="text-text-muted">{}</span> {}', record.object_type, record.object_repr
         )
 
     def render_changed_fields(self, value):

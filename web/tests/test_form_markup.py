@@ -49,6 +49,7 @@ FORMS = {
     "accounts.forms.ProfileForm": lambda m: {},
     "accounts.forms.AccountDeleteForm": lambda m: {},
     "accounts.forms.TimeZoneForm": lambda m: {},
+    "accounts.forms.ThemeForm": lambda m: {},
     "accounts.forms.NotificationPreferencesForm": lambda m: {},
     "web.forms.comments.CommentForm": lambda m: {},
     "web.forms.organizations.OrganizationNameForm": lambda m: {},

@@ -101,3 +101,23 @@ def test_query_count_does_not_grow_with_matches(client, member, project):
         client.get(URL, {"q": "report"})
 
     assert len(few.captured_queries) == len(many.captured_queries) <= 10
+
+
+def test_toggle_theme_offers_the_other_choices_as_posts(client, member):
+    client.force_login(member.user)
+    response = client.get(URL, {"q": "toggle theme"})
+    options_ = _options(response)
+    assert [o.get_text(" ").strip() for o in options_] == [
+        "Switch to the dark theme",
+        "Switch to the light theme",
+    ]
+    form = options_[0].find_parent("form")
+    assert form["method"] == "post"
+    assert form["action"] == "/accounts/theme/"
+    assert form.select_one("input[name=csrfmiddlewaretoken]")
+    assert form.select_one("input[name=theme]")["value"] == "dark"
+    member.user.theme = "dark"
+    member.user.save()
+    dark = client.get(URL, {"q": "dark"})
+    assert "Switch to the dark theme" not in options(dark)
+    assert options(client.get("/palette/", {"q": "light theme"})) == ["Switch to the light theme"]

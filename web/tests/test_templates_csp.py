@@ -14,7 +14,7 @@ from django.urls import reverse
 BASE = Path(settings.BASE_DIR)
 TEMPLATES = BASE / "templates"
 WEB = BASE / "web"
-EXEMPT = TEMPLATES / "email"
+EXEMPT = (TEMPLATES / "email", TEMPLATES / "account" / "email")  # e-mails, never served
 
 # An attribute starts after whitespace, or right after a template tag ({% if %}style=...).
 _ATTRIBUTE_START = r"(?:^|(?<=\s)|(?<=%\}))"
@@ -90,7 +90,9 @@ def test_the_scanner_lets_through(snippet):
 # --- Templates ----------------------------------------------------------------------------------
 def served_templates() -> list[Path]:
     return sorted(
-        path for path in TEMPLATES.rglob("*") if path.is_file() and not path.is_relative_to(EXEMPT)
+        path
+        for path in TEMPLATES.rglob("*")
+        if path.is_file() and not any(path.is_relative_to(e) for e in EXEMPT)
     )
 
 

@@ -162,10 +162,12 @@ class TestTrashPage:
         assert len(trash_rows(page, "project")) == 1
         assert len(trash_rows(page, "task")) == 2
 
-    def test_empty_trash(self, login, admin, project, task):
+    def test_empty_trash_says_what_it_is_for(self, login, admin, project, task):
         page = login(admin).get(trash_url()).content.decode()
 
-        assert page.count("Nothing here.") == 3
+        assert "The trash is empty" in page
+        assert "Nothing here." not in page
+        assert f'href="/o/{project.organization.slug}/tasks/">Back to all tasks' in page
 
     def test_deleter_who_left_is_shown_as_a_dash(self, login, admin, organization, task):
         gone = MembershipFactory(organization=organization, role=Role.ADMIN)

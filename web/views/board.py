@@ -180,7 +180,14 @@ class BoardView(BoardMixin, TemplateView):
             if project
             else reverse("web:task-list", kwargs={"org_slug": self.organization.slug})
         )
+        # A board with no task at all says what to do next (one query, on the full page only).
+        board_empty = not self.request.GET and not (
+            wants_fragment(self.request) or self.get_filter().queryset.exists()
+        )
+        new_task_url = reverse("web:task-create", kwargs={"org_slug": self.organization.slug})
         kwargs.update(
+            board_empty=board_empty,
+            new_task_url=new_task_url + (f"?project={project.slug}" if project else ""),
             project=project,
             title=project.name if project else "Board",
             filter=self.get_filter(),

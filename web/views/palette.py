@@ -8,11 +8,17 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from accounts.models import Theme
 from web.context_processors import _organization_nav
 from web.mixins import OrganizationMixin
 from workspace import selectors
 
 QUERY_MAX = 200
+THEME_ACTIONS = [
+    (Theme.DARK, "Switch to the dark theme"),
+    (Theme.LIGHT, "Switch to the light theme"),
+    (Theme.SYSTEM, "Use the system's theme"),
+]
 TEMPLATE = "components/palette.html#palette-results"
 # ``?dialog=1``: the palette's dialog itself, which no page carries: static/js/dialogs.js
 # fetches it the first time the palette opens.
@@ -43,6 +49,15 @@ class PaletteMixin:
             {"href": org.get_absolute_url(), "label": f"Switch to {org.name}"}
             for org in switcher
             if (current is None or org.pk != current.pk) and _matches(query, f"switch {org.name}")
+        ]
+
+    def themes(self, query: str) -> list[dict]:
+        """ "Toggle theme": the two choices the user has not made (posted, not linked)."""
+        current = self.request.user.theme
+        return [
+            {"theme": value, "label": label}
+            for value, label in THEME_ACTIONS
+            if value != current and _matches(query, f"toggle theme {label}")
         ]
 
     def account_pages(self, query: str) -> list[dict]:
@@ -90,6 +105,7 @@ class PaletteView(OrganizationMixin, PaletteMixin, TemplateView):
             pages=pages + self.account_pages(query),
             actions=[{"href": h, "label": label} for h, label in actions if _matches(query, label)]
             + self.organizations(query),
+            themes=self.themes(query),
         )
         return super().get_context_data(**kwargs)
 
@@ -108,5 +124,6 @@ class PaletteHomeView(LoginRequiredMixin, PaletteMixin, TemplateView):
             projects=[],
             pages=self.account_pages(query),
             actions=self.organizations(query),
+            themes=self.themes(query),
         )
         return super().get_context_data(**kwargs)

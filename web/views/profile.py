@@ -3,18 +3,22 @@ from django.contrib.auth import logout
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
-from django.views.generic import FormView, TemplateView
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.generic import FormView, TemplateView, View
 
 from accounts.forms import (
     AccountDeleteForm,
     EmailPreferencesForm,
     NotificationPreferencesForm,
     ProfileForm,
+    ThemeForm,
     TimeZoneForm,
 )
 from accounts.services import (
     user_set_email_preferences,
     user_set_notification_preferences,
+    user_set_theme,
     user_set_time_zone,
     user_update_profile,
 )
@@ -34,6 +38,7 @@ class ProfileView(LoginRequiredMixin, TemplateView):
         kwargs.setdefault(
             "time_zone_form", TimeZoneForm(initial={"time_zone": user.time_zone or "UTC"})
         )
+        kwargs.setdefault("theme_form", ThemeForm(initial={"theme": user.theme}))
         kwargs.setdefault(
             "notifications_form",
             NotificationPreferencesForm(initial=NotificationPreferencesForm.initial_for(user)),
@@ -63,6 +68,8 @@ class ProfileView(LoginRequiredMixin, TemplateView):
             return self.save_time_zone(request)
         if chosen == "notifications":
             return self.save_notifications(request)
+        if chosen == "theme":
+            return self.save_theme(request)
         form = ProfileForm(request.POST)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=422)
@@ -83,6 +90,14 @@ class ProfileView(LoginRequiredMixin, TemplateView):
         messages.success(request, f"Times are now shown in {request.user.time_zone}.")
         return redirect("web:profile")
 
+    def save_theme(self, request):
+        form = ThemeForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(theme_form=form), status=422)
+        user_set_theme(user=request.user, theme=form.cleaned_data["theme"])
+        messages.success(request, "Your theme was saved.")
+        return redirect(f"{request.path}#appearance")
+
     def save_notifications(self, request):
         form = NotificationPreferencesForm(request.POST)
         if form.is_valid():
@@ -99,6 +114,26 @@ class ProfileView(LoginRequiredMixin, TemplateView):
             return self.render_to_response(context, status=422)
         messages.success(request, "Your notification preferences were saved.")
         return redirect(f"{request.path}#notifications")
+
+
+class ThemeView(LoginRequiredMixin, View):
+    """``POST /accounts/theme/`` (the command palette's "toggle theme"): saves the choice and
+    goes back to the page it was made on."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        form = ThemeForm(request.POST)
+        back = request.POST.get("next") or request.headers.get("Referer", "")
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back = reverse("web:profile")
+        if not form.is_valid():
+            messages.error(request, "Choose light, dark or the system's setting.")
+            return redirect(back)
+        user_set_theme(user=request.user, theme=form.cleaned_data["theme"])
+        return redirect(back)
 
 
 class AccountDeleteView(LoginRequiredMixin, FormView):
