@@ -246,8 +246,10 @@ def saved_views(*, membership: Membership) -> list[dict]:
         return list(
             SavedView.objects.filter(organization=membership.organization_id)
             .filter(Q(shared=True) | Q(owner=membership.pk))
+            # A view of a project in the trash waits for it (restoring brings it back).
+            .filter(Q(project__isnull=True) | Q(project__deleted_at__isnull=True))
             .order_by("-shared", "position", "pk")
-            .values("pk", "name", "shared", "kind", "query")
+            .values("pk", "name", "shared", "kind", "query", "project__slug")
         )
 
     return revisions.cached(

@@ -5,6 +5,7 @@ from web.tests.html import one, parse, text
 from workspace.models import SavedView
 from workspace.services.saved_views import saved_view_create
 from workspace.tenancy import organization_scope
+from workspace.tests.factories import MembershipFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -54,7 +55,7 @@ def test_the_sidebar_lists_shared_views_then_the_members_own(login, member, admi
 
     links = [(text(a), a["href"]) for a in parse(nav).select("#saved-views-nav a")]
     assert links == [
-        ("Team board", "/o/acme/tasks/"),  # no board yet: the list
+        ("Team board", "/o/acme/board/"),
         ("Mine", "/o/acme/tasks/?label=bug"),
         ("Manage views", views_url()),
     ]
@@ -95,3 +96,59 @@ def test_someone_elses_personal_view_is_a_404(login, member, admin):
     response = login(member).post(views_url("web:saved-view-rename", pk=theirs.pk), {"name": "x"})
 
     assert response.status_code == 404
+
+
+def test_a_project_s_list_and_board_save_as_views_of_that_project(login, member):
+    with organization_scope(member.organization):
+        project = ProjectFactory(organization=member.organization, slug="apollo")
+    client = login(member)
+    form = one(
+        client.get("/o/acme/p/apollo/", {"view": "list", "sort": "title"}), "form[data-save-view]"
+    )
+    assert one(form, "[name=project]")["value"] == str(project.pk)
+    assert one(form, "[name=kind]")["value"] == "list"
+
+    response = client.post(
+        views_url(), {"name": "Apollo", "query": "sort=title", "project": str(project.pk)}
+    )
+    assert response["Location"] == "/o/acme/p/apollo/?sort=title&view=list"
+
+    board_form = one(
+        client.get("/o/acme/p/apollo/board/", {"group": "assignee"}), "form[data-save-view]"
+    )
+    assert one(board_form, "[name=kind]")["value"] == "board"
+    client.post(
+        views_url(),
+        {
+            "name": "Apollo board",
+            "query": "group=assignee",
+            "kind": "board",
+            "project": str(project.pk),
+        },
+    )
+    org_board = one(client.get("/o/acme/board/"), "form[data-save-view]")
+    assert org_board.select("[name=project]") == []
+    client.post(views_url(), {"name": "Everyone", "query": "group=priority", "kind": "board"})
+
+    links = [
+        (text(a), a["href"])
+        for a in parse(client.get(views_url(), **HTMX)).select("#saved-views-nav a")
+    ]
+    assert links[:3] == [
+        ("Apollo", "/o/acme/p/apollo/?sort=title&view=list"),
+        ("Apollo board", "/o/acme/p/apollo/board/?group=assignee"),
+        ("Everyone", "/o/acme/board/?group=priority"),
+    ]
+
+
+def test_a_view_of_another_organization_s_project_is_refused(login, member):
+    other = MembershipFactory()
+    with organization_scope(other.organization):
+        foreign = ProjectFactory(organization=other.organization)
+    client = login(member)
+
+    for project in (str(foreign.pk), "garbled"):
+        response = client.post(views_url(), {"name": "Theirs", "query": "", "project": project})
+        assert response.status_code == 404
+    with organization_scope(member.organization):
+        assert not SavedView.objects.exists()

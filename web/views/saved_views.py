@@ -2,11 +2,13 @@
 delete) and saves a new one (POST, from the list's "Save view" form). The sidebar loads its
 list from the same address (htmx, after the page), so pages spend no query on it."""
 
+from urllib.parse import parse_qsl
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
@@ -17,17 +19,29 @@ from web.htmx import wants_fragment
 from web.mixins import OrganizationMixin
 from web.ratelimit import WriteLimitMixin
 from workspace import selectors
-from workspace.models import SavedView
+from workspace.models import Project, SavedView, SavedViewKind
 from workspace.services import saved_views as services
 
 
-def view_url(organization, kind: str, query: str) -> str:
-    """Where a saved view leads: the list, or the board once there is one."""
-    try:
-        base = reverse(f"web:task-{kind}", kwargs={"org_slug": organization.slug})
-    except NoReverseMatch:
-        base = reverse("web:task-list", kwargs={"org_slug": organization.slug})
+def view_url(organization, kind: str, query: str, project_slug: str | None = None) -> str:
+    """Where a saved view leads: the organization's or a project's list or board."""
+    kwargs = {"org_slug": organization.slug}
+    if project_slug:
+        kwargs["project_slug"] = project_slug
+        name = "project-board" if kind == SavedViewKind.BOARD else "project-detail"
+        if kind == SavedViewKind.LIST and "view" not in dict(parse_qsl(query)):
+            # The list even for a member who opens this project as a board.
+            query = "&".join(part for part in (query, "view=list") if part)
+    else:
+        name = "board" if kind == SavedViewKind.BOARD else "task-list"
+    base = reverse(f"web:{name}", kwargs=kwargs)
     return f"{base}?{query}" if query else base
+
+
+def _number(raw: str) -> int:
+    if not raw.isdigit():
+        raise Http404("No such project.")
+    return int(raw)
 
 
 def _back(request, fallback: str) -> str:
@@ -50,7 +64,12 @@ class SavedViewListView(OrganizationMixin, WriteLimitMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         views = [
-            {**view, "href": view_url(self.organization, view["kind"], view["query"])}
+            {
+                **view,
+                "href": view_url(
+                    self.organization, view["kind"], view["query"], view["project__slug"]
+                ),
+            }
             for view in selectors.saved_views(membership=self.membership)
         ]
         kwargs.setdefault("views", views)
@@ -60,6 +79,12 @@ class SavedViewListView(OrganizationMixin, WriteLimitMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         list_url = reverse("web:task-list", kwargs={"org_slug": self.organization.slug})
+        project = None
+        if request.POST.get("project"):  # another organization's project is no project
+            project = get_object_or_404(
+                Project.objects.filter(organization=self.organization),
+                pk=_number(request.POST["project"]),
+            )
         try:
             view = services.saved_view_create(
                 actor=self.membership,
@@ -67,6 +92,7 @@ class SavedViewListView(OrganizationMixin, WriteLimitMixin, TemplateView):
                 query=request.POST.get("query", ""),
                 kind=request.POST.get("kind") or "list",
                 shared=request.POST.get("shared") == "1",
+                project=project,
             )
         except ValidationError as error:
             for message in error.messages:
@@ -74,7 +100,9 @@ class SavedViewListView(OrganizationMixin, WriteLimitMixin, TemplateView):
             return redirect(_back(request, list_url))
         self.count_write()
         messages.success(request, f"View {view.name} saved.")
-        return redirect(view_url(self.organization, view.kind, view.query))
+        return redirect(
+            view_url(self.organization, view.kind, view.query, project.slug if project else None)
+        )
 
 
 class SavedViewObjectMixin(OrganizationMixin, WriteLimitMixin, View):

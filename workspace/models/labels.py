@@ -103,8 +103,9 @@ SAVED_VIEW_QUERY_MAX = 2000
 
 
 class SavedView(TenantModel, TimeStampedModel):
-    """A named task list or board address (its query string: filters, sort, group-by), kept
-    for its owner or shared with the organization. The sidebar lists them by ``position``."""
+    """A named task list or board address (the organization's or a project's, and its query
+    string: filters, sort, group-by, columns), kept for its owner or shared with the
+    organization. The sidebar lists them by ``position``."""
 
     name = models.CharField(max_length=60)
     owner = models.ForeignKey(
@@ -112,6 +113,11 @@ class SavedView(TenantModel, TimeStampedModel):
     )
     shared = models.BooleanField(default=False)
     kind = models.CharField(max_length=10, choices=SavedViewKind.choices, default="list")
+    # A project's list or board (its custom-field columns and filters live there); none: the
+    # organization's.
+    project = models.ForeignKey(
+        "workspace.Project", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     query = models.CharField(max_length=SAVED_VIEW_QUERY_MAX, blank=True)
     position = models.PositiveIntegerField(default=0)
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from workspace import revisions
-from workspace.models import SAVED_VIEW_QUERY_MAX, Membership, SavedView, SavedViewKind
+from workspace.models import SAVED_VIEW_QUERY_MAX, Membership, Project, SavedView, SavedViewKind
 
 NAME_MAX = 60
 VIEWS_MAX = 50  # per member, and shared per organization
@@ -48,12 +48,24 @@ def _changed(view: SavedView) -> None:
 
 @transaction.atomic
 def saved_view_create(
-    *, actor: Membership, name: str, query: str, kind: str = "list", shared: bool = False
+    *,
+    actor: Membership,
+    name: str,
+    query: str,
+    kind: str = "list",
+    shared: bool = False,
+    project: Project | None = None,
 ) -> SavedView:
+    """Save a list or board address; ``project``: that project's list or board (a live project
+    of the actor's organization)."""
     if shared and not actor.is_admin:
         raise PermissionDenied("Only admins share views with the organization.")
     if kind not in SavedViewKind.values:
         raise ValidationError({"kind": "A view is a list or a board."})
+    if project is not None and (
+        project.organization_id != actor.organization_id or project.is_deleted
+    ):
+        raise ValidationError({"project": "Choose a project of this organization."})
     query = clean_query(query)
     if len(query) > SAVED_VIEW_QUERY_MAX:
         raise ValidationError({"name": "This view has too many filters to save."})
@@ -63,6 +75,7 @@ def saved_view_create(
         name=_name(name),
         shared=shared,
         kind=kind,
+        project=project,
         query=query,
     )
     siblings = _siblings(view)

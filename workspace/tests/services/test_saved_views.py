@@ -2,13 +2,14 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from workspace.models import SavedView
+from workspace.selectors import saved_views
 from workspace.services.saved_views import (
     saved_view_create,
     saved_view_delete,
     saved_view_move,
     saved_view_rename,
 )
-from workspace.tests.factories import MembershipFactory
+from workspace.tests.factories import MembershipFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +66,19 @@ def test_renaming_reordering_and_deleting(in_org, member):
     assert names(owner=member) == ["C", "First", "B"]
     saved_view_delete(view=b, actor=member)
     assert names(owner=member) == ["C", "First"]
+
+
+def test_a_view_is_of_a_live_project_of_the_actors_organization(in_org, member):
+    other = MembershipFactory()
+    foreign = ProjectFactory(organization=other.organization)
+    with pytest.raises(ValidationError):
+        saved_view_create(actor=member, name="Theirs", query="", project=foreign)
+
+    project = ProjectFactory(organization=in_org)
+    saved_view_create(actor=member, name="Ours", query="", project=project)
+    assert [v["project__slug"] for v in saved_views(membership=member)] == [project.slug]
+    project.deleted_at = project.created_at
+    project.save()  # in the trash: its views wait for it
+    assert saved_views(membership=member) == []
+    with pytest.raises(ValidationError):
+        saved_view_create(actor=member, name="Gone", query="", project=project)
