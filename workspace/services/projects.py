@@ -215,6 +215,10 @@ def custom_field_create(
     options: list[str] | None = None,
     required: bool = False,
 ) -> CustomField:
+    """Add a field to the project: any member of its organization may (as they may add
+    projects); renaming, editing choices and removing are for admins."""
+    if actor.organization_id != project.organization_id:
+        raise PermissionDenied("Only members of the project's organization add its fields.")
     name = " ".join((name or "").split())
     key = slugify(name).replace("-", "_")[:60]
     if not key:

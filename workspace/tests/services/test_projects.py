@@ -219,6 +219,19 @@ def test_duplicate_field_name_is_refused(add_field, in_org, admin):
     )
 
 
+def test_any_member_adds_fields_but_not_to_another_organization_s_project(project, member):
+    assert (
+        custom_field_create(
+            project=project, actor=member, name="Team", field_type=FieldType.TEXT
+        ).key
+        == "team"
+    )
+    outsider = MembershipFactory()
+    with pytest.raises(PermissionDenied):
+        custom_field_create(project=project, actor=outsider, name="Spy", field_type=FieldType.TEXT)
+    assert not CustomField.objects.filter(name="Spy").exists()
+
+
 def test_field_name_needs_letters_or_digits(add_field):
     assert _field_errors(add_field, name=" -- ") == {"name": ["Give the field a name."]}
 
