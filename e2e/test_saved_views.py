@@ -1,12 +1,14 @@
 """Saved views in a real browser: the address saved is the one the page shows when saving,
 filters changed in place (htmx) included, and the sidebar leads back to it."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
 from accounts.tests.factories import DEFAULT_PASSWORD
 from e2e.conftest import htmx_settled, sign_in
-from workspace.models import Role
+from workspace.models import Project, Role
 from workspace.tenancy import organization_scope
 from workspace.tests.factories import MembershipFactory, ProjectFactory, TaskFactory
 
@@ -42,3 +44,23 @@ def test_a_view_saved_after_filtering_in_place_keeps_the_filter(live_server, pag
     link.click()
     expect(page).to_have_url(f"{live_server.url}/o/acme/p/launch/?q=zebra&view=list")
     expect(page.locator("tbody tr.task")).to_have_count(1)
+
+
+def test_a_filter_changed_after_sorting_by_a_header_keeps_the_sort(live_server, page, team):
+    with organization_scope(team.organization):
+        project = Project.objects.get(slug="launch")
+        TaskFactory(project=project, title="Zebra crossing")
+        TaskFactory(project=project, title="Alpha zebra")
+    sign_in(page, live_server.url, "mia@example.com", DEFAULT_PASSWORD)
+    page.goto(f"{live_server.url}/o/acme/tasks/")
+
+    page.locator("thead").get_by_role("link", name="Title").click()
+    expect(page).to_have_url(re.compile(r"sort=title"))
+    htmx_settled(page)
+    page.get_by_role("searchbox", name="Search").press_sequentially("zebra")
+
+    expect(page).to_have_url(re.compile(r"q=zebra"))
+    expect(page).to_have_url(re.compile(r"sort=title"))
+    expect(page.locator("tbody tr.task a.title")).to_have_text(
+        ["Alpha zebra", "Write the zebra summary", "Zebra crossing"]
+    )
