@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
+from web.tests.html import one
 from web.tests.pages import from_element, table_rows, text
 from workspace.audit import audit_record, request_origin
 from workspace.models import AuditAction, Role
@@ -626,3 +627,15 @@ def make_entries(organization, project, task, count):
             target=target,
             changed_fields={"title": [f"Old {i}", f"New {i}"]},
         )
+
+
+def test_the_export_link_follows_filters_changed_in_place(login, admin):
+    """An htmx answer to the filters carries the export link out of band, with those filters."""
+    response = login(admin).get(activity_url(action="updated"), HTTP_HX_REQUEST="true")
+
+    link = one(response, "#activity-export")
+    assert link["hx-swap-oob"] == "true"
+    assert "action=updated" in link["href"]
+    assert "export=csv" in link["href"]
+    page = login(admin).get(activity_url(action="updated"))
+    assert not one(page, "#activity-export").has_attr("hx-swap-oob")
