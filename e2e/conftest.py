@@ -34,6 +34,14 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """The suite browses as someone who asked for less motion: no view transition between
+    pages (its snapshot would sit over the page a test clicks next). test_look_and_feel shows
+    the transitions with motion allowed."""
+    return {**browser_context_args, "reduced_motion": "reduce"}
+
+
 @pytest.fixture
 def page(page):
     page.set_default_timeout(10_000)

@@ -212,3 +212,40 @@ def test_a_slow_htmx_request_shows_the_loading_bar_after_300_ms(live_server, csp
     page.evaluate("document.querySelector('main').classList.remove('htmx-request')")
     page.wait_for_timeout(400)
     assert page.evaluate(bar) == "0"
+
+
+def test_main_pages_fit_a_tablet(live_server, csp_page, workspace):
+    """768 px: between the phone layout and the wide one, nothing scrolls sideways either."""
+    page = csp_page
+    page.set_viewport_size({"width": 768, "height": 1024})
+    sign_in(page, live_server.url, "olivia@example.com", DEFAULT_PASSWORD)
+    found = {}
+    for name, path in {
+        "home": "/o/acme/",
+        "tasks": "/o/acme/tasks/",
+        "board": "/o/acme/p/launch/board/",
+        "members": "/o/acme/members/",
+        "activity": "/o/acme/activity/",
+        "projects": "/o/acme/projects/",
+    }.items():
+        if problems := problems_on(page, f"{live_server.url}{path}", f"{name}-light-768"):
+            found[name] = problems
+    assert found == {}
+
+
+@pytest.mark.parametrize(("motion", "transition"), [("no-preference", True), ("reduce", False)])
+def test_going_from_page_to_page_cross_fades_unless_less_motion_is_asked(
+    live_server, browser, motion, transition
+):
+    context = browser.new_context(reduced_motion=motion)
+    page = context.new_page()
+    # Whether the page arrived through a view transition, as the browser tells it.
+    page.add_init_script(
+        "addEventListener('pagereveal', e => { window.__transition = !!e.viewTransition; })"
+    )
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_role("link", name="sign up").first.click()
+    page.wait_for_url("**/accounts/signup/**")
+    page.wait_for_load_state()
+    assert page.evaluate("window.__transition") is transition
+    context.close()

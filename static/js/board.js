@@ -144,7 +144,8 @@
       var origin = null;
       list.boardSortable = window.Sortable.create(list, {
         group: "board",
-        animation: 120,
+        // Cards slide into place, unless the person asked for less motion.
+        animation: window.matchMedia("(prefers-reduced-motion: reduce)").matches ? 0 : 120,
         draggable: ".task",
         filter: ".editor, input, [data-note]",
         preventOnFilter: false,
