@@ -5,12 +5,16 @@ import threading
 import time
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.utils.functional import cached_property
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
-# Shared by every cache instance (Django makes one per thread) of a process.
+# Shared by every cache instance of a process. Django makes an instance per thread and, under
+# ASGI, per request (its cache handler keeps them in a context-local): each would open its own
+# connection pool, so every request paid for a fresh TCP connection to Redis (Django #35651).
 _down_until: dict[str, float] = {}
+_clients: dict[tuple, "ReusingRedisCacheClient"] = {}
 _lock = threading.Lock()
 
 
@@ -27,9 +31,12 @@ class ReusingRedisCacheClient(RedisCacheClient):
         index = self._get_connection_pool_index(write)
         client = self._clients.get(index)
         if client is None:
-            client = self._clients[index] = self._client(
-                connection_pool=self._get_connection_pool(write)
-            )
+            with _lock:
+                client = self._clients.get(index)
+                if client is None:
+                    client = self._clients[index] = self._client(
+                        connection_pool=self._get_connection_pool(write)
+                    )
         return client
 
 
@@ -44,6 +51,18 @@ class ResilientRedisCache(RedisCache):
         self.retry_after = float(options.pop("retry_after", 5.0))
         super().__init__(server, {**params, "OPTIONS": options})
         self._class = ReusingRedisCacheClient
+
+    @cached_property
+    def _cache(self) -> ReusingRedisCacheClient:
+        """The process's one client for these servers and options: its connection pool is
+        reused by every request (redis-py pools are thread-safe, and start afresh after a
+        fork)."""
+        key = (tuple(self._servers), repr(sorted(self._options.items())))
+        client = _clients.get(key)
+        if client is None:
+            with _lock:
+                client = _clients.setdefault(key, self._class(self._servers, **self._options))
+        return client
 
     def _available(self) -> bool:
         return time.monotonic() >= _down_until.get(self._server_key, 0.0)
