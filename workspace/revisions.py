@@ -1,11 +1,11 @@
 """Per-organization revisions, for reads cached exactly.
 
 Each organization has a revision per topic, kept in the shared cache: ``TASKS`` (anything a
-task list counts or shows) and ``DIRECTORY`` (its members and projects, as choices and names).
-A change of a topic (``changed``, called for every save of the rows behind it, see ``watch``)
-moves the revision at once and again when the change commits: a value computed in between,
-from data the change had not yet committed, is left behind under the middle revision. A read
-cached under the current revision (``cached``) is therefore never stale.
+task list counts or shows) and ``DIRECTORY`` (its members, projects, labels and custom fields,
+as choices and names). A change of a topic (``changed``, called for every save of the rows
+behind it, see ``watch``) moves the revision at once and again when the change commits: a value
+computed in between, from data the change had not yet committed, is left behind under the middle
+revision. A read cached under the current revision (``cached``) is therefore never stale.
 
 When the cache is down, reads are computed every time and nothing is stored."""
 
@@ -61,12 +61,23 @@ def changed(organization_id: int, *topics: str) -> None:
 def cached(organization_id: int, topic: str, name: str, compute: Callable[[], T]) -> T:
     """``compute()``, or the value it returned under the topic's current revision. ``name``
     tells this read from the topic's other ones (include every argument of the read)."""
-    key = f"revision-value:{topic}:{organization_id}:{current(organization_id, topic)}:{name}"
-    value = cache.get(key)
+    key, value = peek(organization_id, topic, name)
     if value is None:
         value = compute()
-        cache.set(key, value, VALUE_TIMEOUT)
+        keep(key, value)
     return value
+
+
+def peek(organization_id: int, topic: str, name: str) -> tuple[str, object | None]:
+    """For a read that computes its value together with another one when it is missing: the
+    key ``cached`` keeps ``name`` under at the topic's current revision, and the value kept
+    there (None if none). ``keep(key, value)`` stores what was computed."""
+    key = f"revision-value:{topic}:{organization_id}:{current(organization_id, topic)}:{name}"
+    return key, cache.get(key)
+
+
+def keep(key: str, value) -> None:
+    cache.set(key, value, VALUE_TIMEOUT)
 
 
 # --- What moves the revisions -------------------------------------------------------------------
@@ -89,6 +100,11 @@ def _project_saved(sender, instance, **kwargs):
 def _label_saved(sender, instance, **kwargs):
     # Label names are filter choices; a deleted label leaves its tasks (counts by label change).
     changed(instance.organization_id, TASKS, DIRECTORY)
+
+
+def _custom_field_saved(sender, instance, **kwargs):
+    # A project's fields are its list's columns, filters and sort keys.
+    changed(instance.organization_id, DIRECTORY)
 
 
 def _membership_saved(sender, instance, **kwargs):
@@ -115,13 +131,14 @@ def watch() -> None:
     from django.db.models.signals import post_delete, post_save
 
     from accounts.models import User
-    from workspace.models import Label, Membership, Project, Task
+    from workspace.models import CustomField, Label, Membership, Project, Task
 
     for model, receiver in (
         (Task, _task_saved),
         (Project, _project_saved),
         (Membership, _membership_saved),
         (Label, _label_saved),
+        (CustomField, _custom_field_saved),
     ):
         post_save.connect(receiver, sender=model, dispatch_uid=f"revisions.{model.__name__}.save")
         post_delete.connect(

@@ -716,28 +716,38 @@ FIELD_COLUMNS = ("pk", "name", "key", "field_type", "options", "required", "posi
 
 
 def project_for_list(*, organization: Organization, slug: str, membership: Membership):
-    """The project as its list page shows it, in one query (or None): its lead, how the member
-    last looked at it (``member_layout``, see ``project_layout``) and its custom fields in
-    order (``definitions``, unsaved copies: the list's filters, columns and sort keys)."""
-    fields = (
-        CustomField.objects.filter(project=OuterRef("pk"))
-        .order_by("position", "pk")
-        .values(json=JSONObject(**{name: name for name in FIELD_COLUMNS}))
-    )
+    """The project as its list page shows it (or None), in one query: its lead, how the member
+    last looked at it (``member_layout``, see ``project_layout``) and its custom fields in order
+    (``definitions``, unsaved copies: the list's filters, columns and sort keys). The fields are
+    kept under the directory revision (a field's change moves it); only when they are not there
+    does the query read them too."""
     layout = ProjectView.objects.filter(project=OuterRef("pk"), membership=membership).values(
         "layout"
     )[:1]
-    project = (
+    projects = (
         Project.objects.filter(organization=organization, slug=slug)
         .select_related("lead__user")
-        .annotate(member_layout=Subquery(layout), field_rows=ArraySubquery(fields))
-        .first()
+        .annotate(member_layout=Subquery(layout))
     )
-    if project is not None:
-        project.definitions = [
-            CustomField(organization=organization, project=project, **row)
-            for row in project.field_rows
-        ]
+    # Keyed by slug: the key is known before the project is read.
+    key, rows = revisions.peek(organization.pk, revisions.DIRECTORY, f"project-fields:{slug}")
+    if rows is None:
+        fields = (
+            CustomField.objects.filter(project=OuterRef("pk"))
+            .order_by("position", "pk")
+            .values(json=JSONObject(**{name: name for name in FIELD_COLUMNS}))
+        )
+        projects = projects.annotate(field_rows=ArraySubquery(fields))
+    project = projects.first()
+    if project is None:
+        return None
+    if rows is None:
+        rows = project.field_rows
+        revisions.keep(key, rows)
+    project.organization = organization  # the one it was read in: no query for it
+    project.definitions = [
+        CustomField(organization=organization, project=project, **row) for row in rows
+    ]
     return project
 
 

@@ -125,3 +125,31 @@ def test_without_a_cache_every_read_runs(in_org):
     read()
 
     assert len(calls) == 2
+
+
+def test_a_projects_field_definitions_follow_every_change_to_its_fields(in_org, admin):
+    """The list reads a project's fields under the directory revision: adding, renaming and
+    removing a field each show on the next read."""
+    from workspace.selectors import project_for_list
+    from workspace.services.projects import (
+        custom_field_create,
+        custom_field_delete,
+        custom_field_update,
+    )
+
+    project = ProjectFactory(organization=in_org)
+
+    def project_fields(project):
+        read = project_for_list(organization=in_org, slug=project.slug, membership=admin)
+        return read.definitions
+
+    assert project_fields(project=project) == []
+
+    field = custom_field_create(project=project, actor=admin, name="Estimate", field_type="number")
+    assert [f.name for f in project_fields(project=project)] == ["Estimate"]
+
+    custom_field_update(field=field, actor=admin, name="Points")
+    assert [(f.pk, f.name) for f in project_fields(project=project)] == [(field.pk, "Points")]
+
+    custom_field_delete(field=field, actor=admin)
+    assert project_fields(project=project) == []
