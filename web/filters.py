@@ -6,7 +6,8 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 
-from workspace import custom_fields
+from web import fragments
+from workspace import custom_fields, revisions
 from workspace.models import (
     SIGN_IN_ACTIONS,
     AuditAction,
@@ -298,3 +299,27 @@ class AuditLogFilter(django_filters.FilterSet):
         self.filters["actor"].extra["choices"] = [
             (str(m.user_id), m.user.display_name) for m in members
         ]
+
+
+FILTERS_TEMPLATE = "components/task_filters.html"
+
+
+class FilterFormMixin:
+    """For the pages that show the task filter form (the lists and boards): the drawn form is
+    kept under ``filters_version``, a digest of what it shows. That is the form's template, the
+    organization's directory (members, projects, labels and custom fields are its choices), the
+    member, the page and its query (every value and error the form shows comes from it)."""
+
+    def filters_version(self) -> str:
+        # Read by the template (a callable: only pages that draw the form pay for it).
+        return fragments.version(
+            FILTERS_TEMPLATE,
+            revisions.current(self.organization.pk, revisions.DIRECTORY),
+            self.membership.pk,
+            self.request.path,
+            sorted(self.request.GET.lists()),
+        )
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("filters_version", self.filters_version)
+        return super().get_context_data(**kwargs)

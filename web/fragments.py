@@ -31,6 +31,13 @@ def _key(prefix: str, shown: tuple) -> str:
     return prefix + hashlib.blake2b(material, digest_size=16).hexdigest()
 
 
+def version(template_name: str, *shown) -> str:
+    """For a fragment kept with the ``{% cache %}`` tag: a digest of its template's source and
+    of ``shown``, everything the fragment displays (or what it is computed from), never stale
+    for the same reason as ``render_each``'s keys."""
+    return _key("", (template_name, revision(template_name), *shown))
+
+
 def render_each(
     template_name: str, items, *, name: str, shows, context: dict, build=None
 ) -> SafeString:

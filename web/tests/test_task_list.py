@@ -263,6 +263,52 @@ class TestFilterFormReflectsTheQueryString:
         assert '<option value="25" selected>25</option>' in html
 
 
+class TestTheFilterFormIsKeptButNeverStale:
+    """The drawn form is kept (web.filters.FilterFormMixin): every query still gets its own
+    values, and every new choice shows on the next visit."""
+
+    def test_each_query_shows_its_own_values_on_every_visit(self, client_):
+        for query in ("alpha", "beta", "alpha"):
+            html = client_.get(list_url(), {"q": query}).content.decode()
+            assert f'<input type="search" name="q" value="{query}"' in html
+
+    def test_labels_projects_and_names_added_since_the_last_visit_are_offered(
+        self, client_, organization, admin, member
+    ):
+        from workspace.services.labels import label_create
+        from workspace.services.projects import project_create
+
+        client_.get(list_url())  # the form is drawn and kept
+        with organization_scope(organization):
+            label_create(organization=organization, actor=admin, name="Regression")
+            project = project_create(organization=organization, actor=admin, name="Zephyr")
+        member.user.name = "Mia Renamed"
+        member.user.save()
+
+        html = client_.get(list_url()).content.decode()
+
+        assert 'value="Regression"' in html
+        assert f'<option value="{project.pk}">Zephyr</option>' in html
+        assert "Mia Renamed" in html
+
+    def test_a_new_custom_field_is_offered_as_a_filter_and_a_column(
+        self, client_, organization, admin, project
+    ):
+        from workspace.services.projects import custom_field_create
+
+        url = list_url("web:project-detail", project_slug=project.slug)
+        client_.get(url, {"view": "list"})
+        with organization_scope(organization):
+            field = custom_field_create(
+                project=project, actor=admin, name="Estimate", field_type="number"
+            )
+
+        html = client_.get(url, {"view": "list"}).content.decode()
+
+        assert f'name="cf_{field.pk}_min"' in html
+        assert f'name="fields" value="{field.pk}"' in html
+
+
 class TestInvalidFilterValues:
     def test_unknown_assignee_is_an_error_not_a_crash(self, client_, make_task):
         tasks = [make_task(), make_task()]

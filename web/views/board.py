@@ -14,7 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 from django.views.generic import TemplateView, View
 from django_htmx.http import trigger_client_event
 
-from web.filters import ASSIGNEE_ME, TaskFilter
+from web.filters import ASSIGNEE_ME, FilterFormMixin, TaskFilter
 from web.forms.tasks import parse_version
 from web.fragments import render_each
 from web.htmx import wants_fragment
@@ -141,7 +141,7 @@ class BoardMixin(OrganizationMixin):
 
 
 @method_decorator(vary_on_headers("HX-Request"), name="dispatch")
-class BoardView(BoardMixin, TemplateView):
+class BoardView(FilterFormMixin, BoardMixin, TemplateView):
     """``/o/<org>/board/`` and ``/o/<org>/p/<project>/board/``: the frame of the board (the
     filters, the "Group by" choice and one empty column per value); each column loads its
     cards itself (``BoardColumnView``), so the page costs the same at any size."""

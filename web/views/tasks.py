@@ -15,7 +15,7 @@ from django_htmx.http import trigger_client_event
 from django_tables2 import SingleTableMixin
 
 from web.bulk_jobs import running_jobs
-from web.filters import TaskFilter
+from web.filters import FilterFormMixin, TaskFilter
 from web.forms.comments import CommentForm
 from web.forms.labels import RecurrenceForm
 from web.forms.tasks import INLINE_FIELDS, InlineTaskForm, TaskForm, parse_version
@@ -67,7 +67,7 @@ class TaskObjectMixin(OrganizationMixin, WriteLimitMixin):
 
 
 @method_decorator(vary_on_headers("HX-Request"), name="dispatch")
-class TaskListView(TaskExportMixin, TaskObjectMixin, SingleTableMixin, FilterView):
+class TaskListView(FilterFormMixin, TaskExportMixin, TaskObjectMixin, SingleTableMixin, FilterView):
     """The task list: filters in the query string, the table swapped in place by htmx."""
 
     template_name = "web/task_list.html"
