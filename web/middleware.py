@@ -14,7 +14,7 @@ from django.utils.functional import empty
 
 from project.logging import request_id_var
 from web.request_meta import client_ip
-from workspace import selectors
+from workspace import revisions, selectors
 from workspace.audit import request_origin
 from workspace.services.organizations import membership_touch
 from workspace.tenancy import all_tenants, organization_scope
@@ -168,7 +168,7 @@ class OrganizationMiddleware:
         organization = membership.organization
         request.organization = organization
         request.membership = membership
-        with organization_scope(organization):
+        with organization_scope(organization), revisions.remembered():
             if request.session.get(LAST_ORGANIZATION_KEY) != organization.pk:
                 membership_touch(membership=membership)
                 request.session[LAST_ORGANIZATION_KEY] = organization.pk

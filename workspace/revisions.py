@@ -10,7 +10,9 @@ revision. A read cached under the current revision (``cached``) is therefore nev
 When the cache is down, reads are computed every time and nothing is stored."""
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TypeVar
 
 from django.core.cache import cache
@@ -26,19 +28,40 @@ VALUE_TIMEOUT = 10 * 60  # unused values age out; used ones are recomputed at mo
 T = TypeVar("T")
 
 
+# Revisions already read in this request (see ``remembered``), by cache key.
+_seen: ContextVar[dict[str, int] | None] = ContextVar("revisions_seen", default=None)
+
+
 def _key(organization_id: int, topic: str) -> str:
     return f"revision:{topic}:{organization_id}"
+
+
+@contextmanager
+def remembered() -> Iterator[None]:
+    """Within the block (a request: OrganizationMiddleware), each revision is read from the
+    cache once: a page's cached reads all use the revisions as they were when it first asked,
+    and a change made in the block (``changed``) moves them for the rest of it too."""
+    token = _seen.set({})
+    try:
+        yield
+    finally:
+        _seen.reset(token)
 
 
 def current(organization_id: int, topic: str) -> int:
     """The topic's revision. A revision the cache lost starts anew at the current time (in
     nanoseconds), never at a value an earlier revision had."""
     key = _key(organization_id, topic)
+    seen = _seen.get()
+    if seen is not None and key in seen:
+        return seen[key]
     value = cache.get(key)
     if value is None:
         value = time.time_ns()
         if not cache.add(key, value, REVISION_TIMEOUT):
             value = cache.get(key) or value
+    if seen is not None:
+        seen[key] = value
     return value
 
 
@@ -49,9 +72,14 @@ def changed(organization_id: int, *topics: str) -> None:
     if unknown:
         raise ValueError(f"unknown topics: {sorted(unknown)}")
 
+    seen = _seen.get()
+
     def move():
         stamp = time.time_ns()
-        cache.set_many({_key(organization_id, topic): stamp for topic in topics}, REVISION_TIMEOUT)
+        keys = {_key(organization_id, topic): stamp for topic in topics}
+        cache.set_many(keys, REVISION_TIMEOUT)
+        if seen is not None:
+            seen.update(keys)
 
     move()
     if transaction.get_connection().in_atomic_block:

@@ -153,3 +153,27 @@ def test_a_projects_field_definitions_follow_every_change_to_its_fields(in_org, 
 
     custom_field_delete(field=field, actor=admin)
     assert project_fields(project=project) == []
+
+
+def test_within_a_request_each_revision_is_read_once_and_its_own_changes_move_it(in_org):
+    """``remembered`` (every organization request runs in it): reads share the revision they
+    first saw, even when another request moves it meanwhile; a change made in the block moves
+    it for the block's later reads."""
+    from django.core.cache import cache
+
+    cache_key = f"revision:{revisions.TASKS}:{in_org.pk}"
+    calls, read = counting(in_org)
+    with revisions.remembered():
+        read()
+        # Another request's change, straight in the cache (not through this block).
+        cache.set(cache_key, 1)
+        read()
+        assert len(calls) == 1  # still this request's revision
+
+        revisions.changed(in_org.pk, revisions.TASKS)
+        read()
+        assert len(calls) == 2
+
+    cache.set(cache_key, 2)  # outside the block, every read asks the cache
+    read()
+    assert len(calls) == 3
