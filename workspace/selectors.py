@@ -718,32 +718,39 @@ FIELD_COLUMNS = ("pk", "name", "key", "field_type", "options", "required", "posi
 def project_for_list(*, organization: Organization, slug: str, membership: Membership):
     """The project as its list page shows it (or None), in one query: its lead, how the member
     last looked at it (``member_layout``, see ``project_layout``) and its custom fields in order
-    (``definitions``, unsaved copies: the list's filters, columns and sort keys). The fields are
-    kept under the directory revision (a field's change moves it); only when they are not there
-    does the query read them too."""
-    layout = ProjectView.objects.filter(project=OuterRef("pk"), membership=membership).values(
-        "layout"
-    )[:1]
-    projects = (
-        Project.objects.filter(organization=organization, slug=slug)
-        .select_related("lead__user")
-        .annotate(member_layout=Subquery(layout))
-    )
+    (``definitions``, unsaved copies: the list's filters, columns and sort keys).
+
+    The project, its lead and its fields are kept under the directory revision (their changes
+    move it), so the query usually reads the member's layout alone; only when they are not kept
+    does it read them too."""
     # Keyed by slug: the key is known before the project is read.
-    key, rows = revisions.peek(organization.pk, revisions.DIRECTORY, f"project-fields:{slug}")
-    if rows is None:
+    key, kept = revisions.peek(organization.pk, revisions.DIRECTORY, f"project-for-list:{slug}")
+    if kept is not None:
+        project, rows = kept
+        project.member_layout = project_layout(project=project, membership=membership)
+    else:
+        layout = ProjectView.objects.filter(project=OuterRef("pk"), membership=membership)
         fields = (
             CustomField.objects.filter(project=OuterRef("pk"))
             .order_by("position", "pk")
             .values(json=JSONObject(**{name: name for name in FIELD_COLUMNS}))
         )
-        projects = projects.annotate(field_rows=ArraySubquery(fields))
-    project = projects.first()
-    if project is None:
-        return None
-    if rows is None:
-        rows = project.field_rows
-        revisions.keep(key, rows)
+        project = (
+            Project.objects.filter(organization=organization, slug=slug)
+            .select_related("lead__user")
+            .defer("lead__user__password")  # kept in the shared cache: no password hash there
+            .annotate(
+                member_layout=Subquery(layout.values("layout")[:1]),
+                field_rows=ArraySubquery(fields),
+            )
+            .first()
+        )
+        if project is None:
+            return None
+        rows = project.__dict__.pop("field_rows")
+        member_layout = project.__dict__.pop("member_layout")  # the member's own: not kept
+        revisions.keep(key, (project, rows))
+        project.member_layout = member_layout
     project.organization = organization  # the one it was read in: no query for it
     project.definitions = [
         CustomField(organization=organization, project=project, **row) for row in rows
