@@ -19,6 +19,7 @@ from web.forms.tasks import parse_version
 from web.fragments import render_each
 from web.htmx import wants_fragment
 from web.mixins import OrganizationMixin
+from web.params import digits
 from web.tables.tasks import CARD_TEMPLATE, row_shows
 from web.views.errors import toast_response
 from web.views.tasks import TASK_CHANGED, TaskObjectMixin
@@ -287,8 +288,8 @@ class TaskMoveView(TaskObjectMixin, View):
             move = board_services.Move(
                 group=group,
                 value=value,
-                above=_number(request.POST.get("above")),
-                below=_number(request.POST.get("below")),
+                above=_neighbour(request.POST.get("above")),
+                below=_neighbour(request.POST.get("below")),
             )
             changes = board_services.task_move(
                 task=task, actor=self.membership, move=move, expected_updated_at=version
@@ -325,12 +326,12 @@ def _query(*parts: str) -> str:
     return f"?{joined}" if joined else ""
 
 
-def _number(raw: str | None) -> int | None:
-    if raw and raw.isdigit() and len(raw) < 10:
-        return int(raw)
-    if raw:
+def _neighbour(raw: str | None) -> int | None:
+    """The task number a card was dropped next to (None: at an end of the column)."""
+    number = digits(raw, max_digits=9)
+    if raw and number is None:
         raise ValidationError("That spot on the board is not valid: reload the board.")
-    return None
+    return number
 
 
 def _shown(task: Task, group: str) -> str:

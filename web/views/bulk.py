@@ -18,9 +18,9 @@ from web.bulk_jobs import SESSION_JOBS, remember_job
 from web.filters import TaskFilter
 from web.htmx import wants_fragment
 from web.mixins import OrganizationMixin
+from web.params import safe_next
 from web.ratelimit import WriteLimitMixin
 from web.templatetags.tandem import UNDO_PREFIX
-from web.views.tasks import _safe_next
 from workspace import selectors
 from workspace.models import (
     BulkEdit,
@@ -131,7 +131,7 @@ class BulkEditView(OrganizationMixin, WriteLimitMixin, View):
         return tasks.filter(number__in=numbers[:NUMBERS_MAX])
 
     def post(self, request, *args, **kwargs):
-        back = _safe_next(request, self.list_url())
+        back = safe_next(request, self.list_url())
         try:
             field, value = self.parse()
             result = services.task_bulk_edit(
@@ -246,7 +246,7 @@ class BulkUndoView(OrganizationMixin, WriteLimitMixin, View):
         bulk = get_object_or_404(
             BulkEdit.objects.filter(organization=self.organization), pk=kwargs["pk"]
         )
-        back = _safe_next(
+        back = safe_next(
             request, reverse("web:task-list", kwargs={"org_slug": self.organization.slug})
         )
         try:

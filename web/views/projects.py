@@ -106,7 +106,29 @@ class ProjectDeleteView(OrganizationAdminMixin, ProjectMixin, TemplateView):
         return redirect("web:project-list", org_slug=self.organization.slug)
 
 
-class ProjectFieldsView(ProjectMixin, FormView):
+class FieldFormMixin(ProjectMixin):
+    """The custom-field forms: a write the service refuses goes back on the form (422, with
+    what was typed); a saved one says so on the project's fields page."""
+
+    def saved(self, form, write):
+        """``write()`` saves and returns what to tell the member."""
+        try:
+            message = write()
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, message)
+        return redirect(
+            "web:project-fields",
+            org_slug=self.organization.slug,
+            project_slug=self.get_project().slug,
+        )
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=422)
+
+
+class ProjectFieldsView(FieldFormMixin, FormView):
     """The project's custom fields: list and add (members), remove (separate view)."""
 
     template_name = "web/project_fields.html"
@@ -120,22 +142,13 @@ class ProjectFieldsView(ProjectMixin, FormView):
         return super().get_context_data(**kwargs)
 
     def form_valid(self, form):
-        try:
+        def create():
             field = services.custom_field_create(
                 project=self.get_project(), actor=self.membership, **form.cleaned_data
             )
-        except ValidationError as error:
-            form.add_error(None, error)
-            return self.form_invalid(form)
-        messages.success(self.request, f"Field {field.name} added.")
-        return redirect(
-            "web:project-fields",
-            org_slug=self.organization.slug,
-            project_slug=self.get_project().slug,
-        )
+            return f"Field {field.name} added."
 
-    def form_invalid(self, form):
-        return self.render_to_response(self.get_context_data(form=form), status=422)
+        return self.saved(form, create)
 
 
 class ProjectFieldDeleteView(ProjectMixin, View):
@@ -153,7 +166,7 @@ class ProjectFieldDeleteView(ProjectMixin, View):
         )
 
 
-class ProjectFieldEditView(OrganizationAdminMixin, ProjectMixin, FormView):
+class ProjectFieldEditView(OrganizationAdminMixin, FieldFormMixin, FormView):
     """Rename a custom field and edit its choices (admins). When the edit renames or removes
     options tasks hold, the first POST says what will happen to them (how many tasks, which
     values) and asks to confirm (``confirm``, a digest of what was said) before saving."""
@@ -203,19 +216,11 @@ class ProjectFieldEditView(OrganizationAdminMixin, ProjectMixin, FormView):
             return self.render_to_response(
                 self.get_context_data(form=form, consequences=consequences, confirm=confirm)
             )
-        try:
+
+        def update():
             services.custom_field_update(
                 field=self.field, actor=self.membership, **form.service_data()
             )
-        except ValidationError as error:
-            form.add_error(None, error)
-            return self.form_invalid(form)
-        messages.success(self.request, f"Field {self.field.name} saved.")
-        return redirect(
-            "web:project-fields",
-            org_slug=self.organization.slug,
-            project_slug=self.get_project().slug,
-        )
+            return f"Field {self.field.name} saved."
 
-    def form_invalid(self, form):
-        return self.render_to_response(self.get_context_data(form=form), status=422)
+        return self.saved(form, update)

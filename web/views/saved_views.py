@@ -10,13 +10,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.decorators.vary import vary_on_headers
 from django.views.generic import TemplateView
 
 from web.htmx import wants_fragment
 from web.mixins import OrganizationMixin
+from web.params import digits, safe_next
 from web.ratelimit import WriteLimitMixin
 from workspace import selectors
 from workspace.models import Project, SavedView, SavedViewKind
@@ -36,21 +36,6 @@ def view_url(organization, kind: str, query: str, project_slug: str | None = Non
         name = "board" if kind == SavedViewKind.BOARD else "task-list"
     base = reverse(f"web:{name}", kwargs=kwargs)
     return f"{base}?{query}" if query else base
-
-
-def _number(raw: str) -> int:
-    if not raw.isdigit():
-        raise Http404("No such project.")
-    return int(raw)
-
-
-def _back(request, fallback: str) -> str:
-    candidate = request.POST.get("next") or ""
-    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return fallback
 
 
 @method_decorator(vary_on_headers("HX-Request"), name="dispatch")
@@ -83,7 +68,7 @@ class SavedViewListView(OrganizationMixin, WriteLimitMixin, TemplateView):
         if request.POST.get("project"):  # another organization's project is no project
             project = get_object_or_404(
                 Project.objects.filter(organization=self.organization),
-                pk=_number(request.POST["project"]),
+                pk=digits(request.POST["project"]),
             )
         try:
             view = services.saved_view_create(
@@ -97,7 +82,7 @@ class SavedViewListView(OrganizationMixin, WriteLimitMixin, TemplateView):
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
-            return redirect(_back(request, list_url))
+            return redirect(safe_next(request, list_url))
         self.count_write()
         messages.success(request, f"View {view.name} saved.")
         return redirect(

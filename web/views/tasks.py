@@ -7,7 +7,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.decorators import method_decorator
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.vary import vary_on_headers
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
@@ -21,6 +20,7 @@ from web.forms.labels import RecurrenceForm
 from web.forms.tasks import INLINE_FIELDS, InlineTaskForm, TaskForm, parse_version
 from web.htmx import wants_fragment
 from web.mixins import OrganizationMixin
+from web.params import safe_next
 from web.ratelimit import WriteLimitMixin
 from web.tables.tasks import DEFAULT_PAGE_SIZE, PAGE_SIZES, TaskTable, custom_column
 from web.templatetags.tandem import UNDO_PREFIX
@@ -231,16 +231,6 @@ def warn_about_due_date(request, task: Task) -> None:
     warning = services.due_date_warning(task)
     if warning:
         messages.warning(request, warning)
-
-
-def _safe_next(request, fallback: str) -> str:
-    """Where to go back to after a plain form post: a path on this site, else ``fallback``."""
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return fallback
 
 
 class TaskFormMixin:
@@ -532,7 +522,7 @@ class TaskFieldView(TaskObjectMixin, TemplateView):
             elif changed:
                 label = FIELD_LABELS[field].lower()
                 messages.success(self.request, f"{task.reference}: {label} updated.")
-            return HttpResponseRedirect(_safe_next(self.request, task.get_absolute_url()))
+            return HttpResponseRedirect(safe_next(self.request, task.get_absolute_url()))
         if form is not None and form.errors:
             # What was typed stays in the editor (text and dates); a refused choice is only
             # explained next to the saved value.
