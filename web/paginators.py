@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 from django_tables2.data import TableQuerysetData
+from django_tables2.utils import OrderBy
 
 from workspace import revisions
 
@@ -66,7 +67,14 @@ class KeysFirstQuerysetData(TableQuerysetData):
     the skipping happens in the inner query, which reads only the sort index (an index-only
     scan when ``key`` is in it), and the joins run for the page's own rows. The outer query keeps
     the same ordering, so the page holds the same rows in the same order. ``key`` must be unique
-    within the queryset; every task ordering ends with the unique task number."""
+    within the queryset; every task ordering ends with the unique task number.
+
+    A page sorted by a column whose ordering no index holds (``computed_order = True`` on the
+    column: a custom field's value) is fetched keys first at any depth: PostgreSQL computes the
+    sort key of every matching row, and joining each of them first (thousands of rows on a
+    project's filtered list) cost more than the sort."""
+
+    keys_first = False  # the current ordering is computed: see order_by
 
     def __init__(
         self,
@@ -86,11 +94,19 @@ class KeysFirstQuerysetData(TableQuerysetData):
     def _rows(self, queryset):
         return queryset.values(*self.values, **self.expressions) if self.values else queryset
 
+    def order_by(self, aliases):
+        super().order_by(aliases)
+        columns = self.table.columns
+        self.keys_first = any(
+            getattr(columns[OrderBy(alias).bare].column, "computed_order", False)
+            for alias in aliases
+        )
+
     def __getitem__(self, index):
         order = getattr(getattr(self, "table", None), "group_order", None)
         if isinstance(index, slice) and order is not None:
             return self._grouped_page(order, index.start or 0, index.stop)
-        if isinstance(index, slice) and (index.start or 0) >= DEEP_OFFSET:
+        if isinstance(index, slice) and (self.keys_first or (index.start or 0) >= DEEP_OFFSET):
             keys = self.data.values(self.key)[index]
             return self._rows(self.data.filter(**{f"{self.key}__in": keys}))
         if isinstance(index, slice):

@@ -28,7 +28,10 @@ def custom_column(field: CustomField) -> str:
 class CustomFieldColumn(tables.Column):
     """A project's custom field as a list column (``?fields=<id>``). It sorts by the field's
     ``sort_key`` on the project's own tasks (the list is narrowed to the project first), empty
-    values last, ties by task number."""
+    values last, ties by task number. No index holds the order: a page is fetched keys first
+    (see ``KeysFirstQuerysetData``)."""
+
+    computed_order = True
 
     def __init__(self, field: CustomField):
         self.field = field

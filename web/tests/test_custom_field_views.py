@@ -4,6 +4,8 @@
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from workspace.models import FieldType
@@ -256,6 +258,27 @@ class TestSort:
 
         tasks = fields["tasks"]
         assert numbers(response) == [tasks[n].number for n in (0, 1, 2, 3)]
+
+    def test_a_page_sorted_by_a_field_reads_its_keys_first(self, login, member, fields):
+        """No index holds a field's order: the page's keys are sorted on the task table alone,
+        and only the page's own rows are joined to their project and assignee."""
+        field = fields["amount"]
+        query = {"sort": f"cf_{field.pk}"}
+        client = login(member)
+
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(list_url(fields["project"]), query)
+
+        tasks = fields["tasks"]
+        assert numbers(response) == [tasks[n].number for n in (2, 1, 0, 3)]
+        # the page's rows: with their assignees, ordered by the amount
+        page = next(
+            q["sql"]
+            for q in queries
+            if "workspace_membership" in q["sql"] and "'amount'" in q["sql"]
+        )
+        assert '"number" IN (SELECT' in page
+        assert "workspace_membership" not in page[page.index('"number" IN (SELECT') :]
 
 
 class TestHistory:
