@@ -34,7 +34,7 @@ function setup(thread)
 end
 
 local first, count, slice_start, slice_size
-local versions, visits, pending = {}, {}, {}
+local versions, visits = {}, {}
 local cursor = 0
 local path = wrk.path
 
@@ -57,21 +57,24 @@ function request()
     end
     return wrk.format(nil, nil, nil, method == "POST" and form or nil)
   end
+  -- Only reads the pool's state: wrk calls request() once more than it sends (each thread
+  -- builds a request up front, to count pipelined ones), so response() moves the state on.
   local n = slice_start + cursor
-  cursor = (cursor + 1) % slice_size
-  visits[n] = (visits[n] or 0) + 1
-  local value = (visits[n] % 2 == 1) and b or a
+  local value = ((visits[n] or 0) % 2 == 0) and b or a
   local version = versions[n] or start_version
-  table.insert(pending, n)
   local form = body .. "&version=" .. version .. "&" .. field .. "=" .. value
   return wrk.format(nil, path:gsub("{n}", tostring(n)), nil, form)
 end
 
+-- The answer to the request for the task at the cursor (one connection per thread: answers
+-- come in the order the requests went out): keep the version it carries, move to the next.
 function response(status, headers, response_body)
   if not pool then return end
-  local n = table.remove(pending, 1)
+  local n = slice_start + cursor
+  cursor = (cursor + 1) % slice_size
+  visits[n] = (visits[n] or 0) + 1
   local version = headers["X-Task-Version"] or headers["x-task-version"]
-  if n and version then versions[n] = version end
+  if version then versions[n] = version end
 end
 
 function done(summary, latency, requests)
