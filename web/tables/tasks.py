@@ -215,16 +215,23 @@ EXPORT_ORDERS = {
 }
 
 
-def export_order(queryset: QuerySet, sort: str | None) -> QuerySet:
+def export_order(queryset: QuerySet, sort: str | None, *, fields=()) -> QuerySet:
     """``queryset`` in the order the list shows for its ``sort`` parameter (the table's column
     names, ``-`` for descending), as one ORDER BY for an export that reads every row (the list
-    itself walks grouped sorts a page at a time: ``GroupOrder``). Ties go by task number."""
+    itself walks grouped sorts a page at a time: ``GroupOrder``). ``fields``: the custom fields
+    the list can sort by (a project's, as ``cf_<id>``: empty values last, as the column sorts).
+    Ties go by task number."""
     sort = sort or "-number"
     descending, name = sort.startswith("-"), sort.removeprefix("-")
-    if name not in EXPORT_ORDERS:
-        descending, name = True, "number"
+    by_field = {custom_column(field): field for field in fields}
+    if name in by_field:
+        makers = (lambda: sort_key(by_field[name]),)
+    elif name in EXPORT_ORDERS:
+        makers = EXPORT_ORDERS[name]
+    else:
+        descending, makers = True, EXPORT_ORDERS["number"]
     keys = [
         make().desc(nulls_last=True) if descending else make().asc(nulls_last=True)
-        for make in EXPORT_ORDERS[name]
+        for make in makers
     ]
     return queryset.order_by(*keys, "-number" if descending else "number")

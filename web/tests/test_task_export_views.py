@@ -100,6 +100,23 @@ def test_project_export_has_its_custom_fields_as_columns(login, member, project)
     assert 'filename="acme-launch-' in response["Content-Disposition"]
 
 
+@pytest.mark.parametrize(("sort", "order"), [("cf", [1, 2, 0, 3]), ("-cf", [0, 2, 1, 3])])
+def test_a_project_export_follows_a_custom_field_sort(login, member, project, sort, order):
+    """In the list's order: by the field's value, tasks without one last either way."""
+    with organization_scope(project.organization):
+        points = CustomFieldFactory(
+            project=project, name="Points", key="points", field_type=FieldType.NUMBER
+        )
+        values = [{"points": 13}, {"points": 2}, {"points": 5}, {}]
+        tasks = [TaskFactory(project=project, custom_fields=value) for value in values]
+    url = reverse("web:project-detail", kwargs={"org_slug": "acme", "project_slug": project.slug})
+    query = {"export": "csv", "sort": sort.replace("cf", f"cf_{points.pk}")}
+
+    rows = csv_of(login(member).get(url, query))[1:]
+
+    assert [int(row[0]) for row in rows] == [tasks[n].number for n in order]
+
+
 def test_another_organizations_tasks_are_never_exported(login, member, project):
     make_tasks(project, 2)
     other = OrganizationFactory(slug="other")

@@ -53,6 +53,10 @@ class TaskExportMixin:
     def export_project(self):
         return None
 
+    def export_sort_fields(self) -> list:
+        """The custom fields the list sorts by (``sort=cf_<id>``): a project's list only."""
+        return []
+
     def export_name(self) -> str:
         scope = self.export_project().slug if self.export_project() else "tasks"
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
@@ -60,7 +64,9 @@ class TaskExportMixin:
 
     def export(self, kind: str):
         filterset = self.get_filterset(self.get_filterset_class())
-        tasks = export_order(filterset.qs, self.request.GET.get("sort"))
+        tasks = export_order(
+            filterset.qs, self.request.GET.get("sort"), fields=self.export_sort_fields()
+        )
         fields = task_export.field_columns(
             organization=self.organization, project=self.export_project()
         )

@@ -174,6 +174,9 @@ class ProjectTaskListView(TaskListView):
     def export_project(self):
         return self.get_project()
 
+    def export_sort_fields(self) -> list[CustomField]:
+        return self.field_definitions()
+
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
         kwargs["projects"] = Project.objects.filter(pk=self.get_project().pk)
