@@ -137,7 +137,12 @@
     form.querySelector("[data-bulk-next]").value = window.location.pathname + window.location.search;
   });
 
-  document.addEventListener("htmx:afterSettle", function () { lastClicked = null; refresh(); });
+  // A swap elsewhere on the page (a live refresh, a toast, a menu loading) keeps the range's
+  // anchor; a new table drops it with the rows it was in.
+  document.addEventListener("htmx:afterSettle", function () {
+    if (lastClicked && !lastClicked.isConnected) lastClicked = null;
+    refresh();
+  });
   document.addEventListener("DOMContentLoaded", refresh);
 
   // For the keyboard layer (static/js/keyboard.js): `x` checks the current row.
