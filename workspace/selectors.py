@@ -785,7 +785,7 @@ def palette_tasks(*, organization: Organization, query: str) -> list[dict]:
     for word in query.split()[:8]:
         by_title &= Q(title__icontains=word)
     matches = by_title
-    if number.isdigit() and len(number) < 10:
+    if number.isascii() and number.isdigit() and len(number) < 10:
         matches = Q(number=int(number)) | by_title
         tasks = tasks.annotate(exact=Case(When(number=int(number), then=0), default=1))
     else:

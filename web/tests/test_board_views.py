@@ -192,6 +192,13 @@ def test_the_board_page_costs_the_same_at_any_size(client_, organization, make_t
 # --- columns ------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("column", ["\u00b2", "\u0663", "9" * 30])
+def test_an_assignee_column_that_is_not_a_plain_number_is_not_found(client_, column):
+    response = client_.get(column_url(column, group="assignee"), **HTMX)
+
+    assert response.status_code == 404
+
+
 def test_a_column_shows_its_first_25_cards_newest_first_and_its_count(client_, make_tasks):
     tasks = make_tasks(30)
     make_tasks(2, status=TaskStatus.DONE)

@@ -148,6 +148,26 @@ def test_refusals_come_back_as_messages(client, mia, project):
         assert not BulkEdit.objects.exists()
 
 
+@pytest.mark.parametrize("digit", ["\u00b2", "\u0663", "9" * 30])
+def test_numbers_that_are_not_plain_digits_are_refused_with_a_message(client, mia, project, digit):
+    """A superscript or Arabic-Indic digit is a digit to Python but not a number to the database;
+    a very long one overflows it: each is refused as no choice, never a server error."""
+    task = make(project, 1)[0]
+    client.force_login(mia.user)
+    cases = [
+        ({"op": "status:done", "task": [digit]}, "Select the tasks to change first."),
+        *(
+            ({"op": f"{name}:{digit}", "task": [task.number]}, "Choose what to change.")
+            for name in ("assignee", "project", "labels_add")
+        ),
+    ]
+    for data, message in cases:
+        response = client.post(BULK, data, follow=True)
+        assert response.status_code == 200
+        assert any(message in m for m in messages_of(response)), (data, messages_of(response))
+    assert fresh(task).status == TaskStatus.TODO
+
+
 def test_due_dates_assignees_and_the_trash(client, mia, project):
     task = make(project, 1, created_by=mia.user)[0]
     client.force_login(mia.user)

@@ -267,6 +267,14 @@ def test_pages_of_50(login, member, project):
     assert f"#{tasks[-1].number} " in rows(second)[-1]
 
 
+@pytest.mark.parametrize("page", ["\u00b2", "0", "-1", "9" * 30])
+def test_a_page_that_is_not_a_plain_number_is_the_first(login, member, page):
+    response = login(member).get(inbox_url(page=page))
+
+    assert response.status_code == 200
+    assert 'rel="prev"' not in response.content.decode()
+
+
 def test_the_page_costs_the_same_queries_with_ten_or_a_thousand_items(login, member, project):
     client = login(member)
     now = timezone.now()

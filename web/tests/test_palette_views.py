@@ -47,6 +47,20 @@ def test_a_number_finds_that_task_first(client, member, project):
     assert hrefs(response)[0] == f"/o/acme/tasks/{tasks[2].number}/"
 
 
+def test_a_number_in_other_digits_is_searched_as_words(client, member, project):
+    """ "#²" is not a task number: it finds titles with it, never a server error."""
+    with organization_scope(project.organization):
+        TaskFactory(project=project, title="Area in m²")
+    client.force_login(member.user)
+
+    response = client.get(URL, {"q": "m²"})
+    lookup = client.get(URL, {"q": "#²"})
+
+    assert response.status_code == 200
+    assert lookup.status_code == 200
+    assert any(href.startswith("/o/acme/tasks/") for href in hrefs(response))
+
+
 def test_words_match_titles_in_any_order_and_pages_and_actions_too(client, member, project):
     with organization_scope(project.organization):
         TaskFactory(project=project, title="Quarterly budget review")

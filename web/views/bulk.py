@@ -18,7 +18,7 @@ from web.bulk_jobs import SESSION_JOBS, remember_job
 from web.filters import TaskFilter
 from web.htmx import wants_fragment
 from web.mixins import OrganizationMixin
-from web.params import safe_next
+from web.params import digits, safe_next
 from web.ratelimit import WriteLimitMixin
 from web.templatetags.tandem import UNDO_PREFIX
 from workspace import selectors
@@ -63,6 +63,7 @@ class BulkEditView(OrganizationMixin, WriteLimitMixin, View):
     def parse(self) -> tuple[str, object]:
         op = self.request.POST.get("op", "")
         name, _, raw = op.partition(":")
+        pk = digits(raw)  # the member, project or label an op names
         if name == BulkField.STATUS and raw in TaskStatus.values:
             return name, raw
         if name == BulkField.PRIORITY and raw in dict(Priority.key_choices()):
@@ -73,10 +74,10 @@ class BulkEditView(OrganizationMixin, WriteLimitMixin, View):
             if raw == "me":
                 return name, self.membership
             member = (
-                Membership.objects.filter(organization=self.organization, pk=raw)
+                Membership.objects.filter(organization=self.organization, pk=pk)
                 .select_related("user")
                 .first()
-                if raw.isdigit()
+                if pk is not None
                 else None
             )
             if member is not None:
@@ -89,12 +90,12 @@ class BulkEditView(OrganizationMixin, WriteLimitMixin, View):
                 return name, date.fromisoformat(typed)
             except ValueError:
                 raise ValidationError("Enter the due date as YYYY-MM-DD.") from None
-        if name == BulkField.PROJECT and raw.isdigit():
-            project = Project.objects.filter(organization=self.organization, pk=raw).first()
+        if name == BulkField.PROJECT and pk is not None:
+            project = Project.objects.filter(organization=self.organization, pk=pk).first()
             if project is not None:
                 return name, project
-        if name in services.LABEL_FIELDS and raw.isdigit():
-            label = Label.objects.filter(organization=self.organization, pk=raw).first()
+        if name in services.LABEL_FIELDS and pk is not None:
+            label = Label.objects.filter(organization=self.organization, pk=pk).first()
             if label is not None:
                 return name, label
         if name == BulkField.TRASH:
@@ -125,7 +126,9 @@ class BulkEditView(OrganizationMixin, WriteLimitMixin, View):
             if not filterset.is_valid():
                 raise ValidationError("The filter is not valid: check it and try again.")
             return filterset.qs
-        numbers = [n for n in post.getlist("task") if n.isdigit() and len(n) < 10]
+        numbers = [
+            n for n in (digits(raw, max_digits=9) for raw in post.getlist("task")) if n is not None
+        ]
         if not numbers:
             raise ValidationError("Select the tasks to change first.")
         return tasks.filter(number__in=numbers[:NUMBERS_MAX])

@@ -12,6 +12,7 @@ from django.views.generic import TemplateView, View
 from web.context_processors import InboxBadge
 from web.htmx import wants_fragment
 from web.mixins import OrganizationMixin
+from web.params import digits
 from workspace import selectors
 from workspace.models import InboxItem
 from workspace.services import inbox as services
@@ -28,8 +29,8 @@ def requested_view(request) -> str:
 
 
 def requested_page(request) -> int:
-    value = request.GET.get("page", "1")
-    return min(int(value), MAX_PAGE) if value.isdigit() and int(value) > 0 else 1
+    page = digits(request.GET.get("page"))
+    return min(page, MAX_PAGE) if page else 1
 
 
 class InboxMixin(OrganizationMixin):

@@ -63,7 +63,7 @@ def column_value(group: str, raw: str, *, organization: Organization):
     elif group == "assignee":
         if raw == NONE:
             return None
-        if raw.isdigit() and len(raw) < 19:
+        if raw.isascii() and raw.isdigit() and len(raw) < 19:
             member = Membership.objects.filter(organization=organization, pk=int(raw)).first()
             if member is not None:
                 return member
