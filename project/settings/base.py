@@ -124,6 +124,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # --- Cache, sessions ----------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 CACHE_RETRY_AFTER = env.float("CACHE_RETRY_AFTER", default=5.0)
+# How many cached values whose keys name their content (rendered rows, filter forms, directory
+# reads at a revision) each worker also keeps in memory (web.cache.LocalCopies); 0 for none.
+CACHE_LOCAL_ENTRIES = env.int("CACHE_LOCAL_ENTRIES", default=2000)
 # Live updates (workspace.events, web.views.events): seconds between a stream's heartbeats, and
 # how long a stream stays open before the browser reconnects (through the tenancy checks again).
 LIVE_HEARTBEAT = env.float("TANDEM_LIVE_HEARTBEAT", default=15.0)
@@ -139,6 +142,7 @@ if REDIS_URL:
                 "socket_connect_timeout": 0.25,
                 "socket_timeout": 0.5,
                 "retry_after": CACHE_RETRY_AFTER,
+                "local_entries": CACHE_LOCAL_ENTRIES,
             },
         }
     }

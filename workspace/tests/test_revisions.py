@@ -177,3 +177,18 @@ def test_within_a_request_each_revision_is_read_once_and_its_own_changes_move_it
     cache.set(cache_key, 2)  # outside the block, every read asks the cache
     read()
     assert len(calls) == 3
+
+
+def test_a_request_reads_all_of_an_organizations_revisions_in_one_round_trip(in_org):
+    """The first revision a request asks for brings the organization's others with it: a list
+    reads both the directory (its filters' choices) and the tasks (its count)."""
+    from django.core.cache import cache
+
+    revisions.current(in_org.pk, revisions.TASKS)
+    revisions.current(in_org.pk, revisions.DIRECTORY)  # both exist now
+    cache.set(f"revision:{revisions.DIRECTORY}:{in_org.pk}", 41)
+    cache.set(f"revision:{revisions.TASKS}:{in_org.pk}", 42)
+    with revisions.remembered():
+        assert revisions.current(in_org.pk, revisions.TASKS) == 42
+        cache.set(f"revision:{revisions.DIRECTORY}:{in_org.pk}", 43)  # after the read
+        assert revisions.current(in_org.pk, revisions.DIRECTORY) == 41
