@@ -37,7 +37,7 @@ from workspace.models import (
     TaskStatus,
     Watch,
 )
-from workspace.models.tasks import row_expressions
+from workspace.models.tasks import row_label_ids, sorted_chips
 from workspace.tenancy import all_tenants
 
 
@@ -180,48 +180,93 @@ def assignable_members(*, organization: Organization) -> list[Membership]:
     )
 
 
+def _read_member_names(organization: Organization) -> list[tuple[int, str]]:
+    rows = (
+        Membership.objects.filter(organization=organization)
+        .order_by(Lower("user__name"), "user__email")
+        .values_list("pk", "user__name", "user__email")
+    )
+    return [(pk, User(name=name, email=email).display_name) for pk, name, email in rows]
+
+
+def _read_project_names(organization: Organization) -> list[tuple[int, str]]:
+    return list(
+        Project.objects.filter(organization=organization)
+        .order_by(Lower("name"), "pk")
+        .values_list("pk", "name")
+    )
+
+
+def _read_label_choices(organization: Organization) -> list[tuple[int, str, str]]:
+    return list(
+        Label.objects.filter(organization=organization)
+        .order_by(Lower("name"), "pk")
+        .values_list("pk", "name", "colour")
+    )
+
+
 def member_names(*, organization: Organization) -> list[tuple[int, str]]:
     """``(membership id, display name)`` of every member, in the order of
     ``assignable_members``: for filters and sorting, where only the names are shown. Kept
     under the organization's directory revision."""
-
-    def read():
-        rows = (
-            Membership.objects.filter(organization=organization)
-            .order_by(Lower("user__name"), "user__email")
-            .values_list("pk", "user__name", "user__email")
-        )
-        return [(pk, User(name=name, email=email).display_name) for pk, name, email in rows]
-
-    return revisions.cached(organization.pk, revisions.DIRECTORY, "member_names", read)
+    return revisions.cached(
+        organization.pk,
+        revisions.DIRECTORY,
+        "member_names",
+        lambda: _read_member_names(organization),
+    )
 
 
 def project_names(*, organization: Organization) -> list[tuple[int, str]]:
     """``(project id, name)`` of every project (archived ones too), by name: filter choices.
     Kept under the organization's directory revision."""
-
-    def read():
-        return list(
-            Project.objects.filter(organization=organization)
-            .order_by(Lower("name"), "pk")
-            .values_list("pk", "name")
-        )
-
-    return revisions.cached(organization.pk, revisions.DIRECTORY, "project_names", read)
+    return revisions.cached(
+        organization.pk,
+        revisions.DIRECTORY,
+        "project_names",
+        lambda: _read_project_names(organization),
+    )
 
 
 def label_choices(*, organization: Organization) -> list[tuple[int, str, str]]:
     """``(label id, name, colour)`` of every label, by name: filter choices and editors. Kept
     under the organization's directory revision."""
+    return revisions.cached(
+        organization.pk,
+        revisions.DIRECTORY,
+        "label_choices",
+        lambda: _read_label_choices(organization),
+    )
 
-    def read():
-        return list(
-            Label.objects.filter(organization=organization)
-            .order_by(Lower("name"), "pk")
-            .values_list("pk", "name", "colour")
+
+def name_rows(rows: list[dict], *, organization: Organization) -> list[dict]:
+    """Gives each list row (``ROW_VALUES``, read from the task table alone) the names it shows
+    (``ROW_NAMES``): its project's, its assignee's and its labels' (as chips), from the
+    organization's directory. That is cached under the directory revision, so a page of rows
+    joins no other table. A row naming what the cached directory does not hold (created after
+    that revision was read, in this request) has the directory read afresh."""
+    if not rows:
+        return rows
+    projects = dict(project_names(organization=organization))
+    members = dict(member_names(organization=organization))
+    labels = {pk: (name, colour) for pk, name, colour in label_choices(organization=organization)}
+
+    def unknown(row) -> bool:
+        return (
+            row["project_id"] not in projects
+            or (row["assignee_id"] is not None and row["assignee_id"] not in members)
+            or any(pk not in labels for pk in row["label_ids"] or ())
         )
 
-    return revisions.cached(organization.pk, revisions.DIRECTORY, "label_choices", read)
+    if any(unknown(row) for row in rows):
+        projects = dict(_read_project_names(organization))
+        members = dict(_read_member_names(organization))
+        labels = {pk: (name, colour) for pk, name, colour in _read_label_choices(organization)}
+    for row in rows:
+        row["project_name"] = projects.get(row["project_id"], "")
+        row["assignee_name"] = members.get(row["assignee_id"], "")
+        row["chips"] = sorted_chips(labels[pk] for pk in row["label_ids"] or () if pk in labels)
+    return rows
 
 
 def label_list(*, organization: Organization) -> QuerySet[Label]:
@@ -319,7 +364,7 @@ def dashboard(*, membership: Membership, limit: int = 8) -> dict:
     mine = tasks.open().filter(assignee=membership)
 
     def rows(queryset) -> list[dict]:
-        return list(queryset.row_values()[:limit])
+        return name_rows(list(queryset.row_values()[:limit]), organization=organization)
 
     def count(name, queryset) -> int:
         return revisions.cached(
@@ -662,17 +707,23 @@ BOARD_PAGE_SIZE = 25
 BOARD_COUNT_CAP = 1000
 
 
-def board_column(*, tasks: QuerySet[Task], cursor: str | None = None, size: int = BOARD_PAGE_SIZE):
+def board_column(
+    *,
+    organization: Organization,
+    tasks: QuerySet[Task],
+    cursor: str | None = None,
+    size: int = BOARD_PAGE_SIZE,
+):
     """One page of a board column: ``tasks`` (already filtered to the column) in the manual
-    order, the ``size`` after ``cursor`` (the last key of the previous page), as row values
-    plus their ``board_key``. Returns ``(rows, next_cursor)``; ``next_cursor`` is None on the
-    last page. One query, reading the column's index in order."""
+    order, the ``size`` after ``cursor`` (the last key of the previous page), as named row
+    values (``name_rows``) plus their ``board_key``. Returns ``(rows, next_cursor)``;
+    ``next_cursor`` is None on the last page. One query, reading the column's index in order."""
     ordered = tasks.board_order()
     if cursor:
         ordered = ordered.filter(board_key__lt=cursor)
-    rows = list(ordered.values(*ROW_VALUES, "board_key", **row_expressions())[: size + 1])
+    rows = list(ordered.values(*ROW_VALUES, "board_key", **row_label_ids())[: size + 1])
     more = len(rows) > size
-    rows = rows[:size]
+    rows = name_rows(rows[:size], organization=organization)
     return rows, (rows[-1]["board_key"] if more else None)
 
 

@@ -4,9 +4,10 @@ from django.db.models.functions import Coalesce, NullIf, Upper
 
 from web.fragments import render_each
 from web.paginators import CappedCountPaginator, GroupOrder, KeysFirstQuerysetData
+from workspace import selectors
 from workspace.custom_fields import FieldValue, sort_key
-from workspace.models import ROW_VALUES, CustomField, Task, TaskStatus
-from workspace.models.tasks import chips_of, row_expressions
+from workspace.models import ROW_NAMES, ROW_VALUES, CustomField, Task, TaskStatus
+from workspace.models.tasks import row_label_ids
 
 ROW_TEMPLATE = "components/task.html#task-row"
 CARD_TEMPLATE = "components/task.html#task-card"
@@ -15,9 +16,9 @@ DEFAULT_PAGE_SIZE = 50
 
 
 def row_shows(row: dict) -> tuple:
-    """Everything a task row displays (``ROW_VALUES``, its labels' names and colours included,
-    see ``task-row``), for its cache key."""
-    return (*(row[name] for name in ROW_VALUES), chips_of(row["label_chips"]))
+    """Everything a task row displays (its ``ROW_VALUES`` and ``ROW_NAMES``, see
+    ``task-row``), for its cache key."""
+    return (*(row[name] for name in ROW_VALUES), *(row[name] for name in ROW_NAMES))
 
 
 def custom_column(field: CustomField) -> str:
@@ -97,28 +98,30 @@ class TaskTable(tables.Table):
         data,
         *args,
         tasks_url: str,
-        organization_id: int | None = None,
+        organization=None,
         project_order=None,
         member_order=None,
         custom_columns=(),
         **kwargs,
     ):
         """``tasks_url``: the organization's task list address (a row links to it plus the
-        task's number). ``organization_id``: counts are kept under its task revision.
+        task's number). ``organization``: the rows' names come from its directory
+        (``selectors.name_rows``), and counts are kept under its task revision.
         ``project_order`` / ``member_order``: callables returning the organization's project
         and membership ids in display (name) order, read only when sorting by them.
         ``custom_columns``: the project's custom fields shown as extra columns, read with the
         rows (``custom_fields -> key``, in the same query)."""
         self.tasks_url = tasks_url
         self.custom_columns = list(custom_columns)
-        expressions = row_expressions()
+        expressions = row_label_ids()
         for field in self.custom_columns:
             expressions[custom_column(field)] = FieldValue(field.key)
         kwargs["extra_columns"] = [
             *kwargs.get("extra_columns", ()),
             *((custom_column(field), CustomFieldColumn(field)) for field in self.custom_columns),
         ]
-        self.organization_id = organization_id
+        self.organization = organization
+        self.organization_id = organization.pk if organization is not None else None
         self.group_order: GroupOrder | None = None
         self._project_order = project_order
         self._member_order = member_order
@@ -148,13 +151,16 @@ class TaskTable(tables.Table):
                 task.custom_cells = cells(row)
                 return task
 
+        records = [row.record for row in self.page.object_list]
+        if self.organization is not None:
+            selectors.name_rows(records, organization=self.organization)
         return render_each(
             ROW_TEMPLATE,
-            [row.record for row in self.page.object_list],
+            records,
             name="task",
             shows=shows,
             build=build,
-            context={"tasks_url": self.tasks_url},
+            context={"tasks_url": self.tasks_url, "in_project": "project" in self.exclude},
         )
 
     def paginate(self, *args, per_page=None, **kwargs):

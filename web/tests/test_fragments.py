@@ -44,23 +44,25 @@ def test_a_row_from_the_cache_is_the_row_a_fresh_render_draws(login, member, tas
     assert cached == fresh == redrawn
 
 
+def renamed(instance, name):
+    instance.name = name
+    instance.save()
+
+
 @pytest.mark.parametrize(
     ("change", "shown"),
     [
         (lambda t: Task.objects.filter(pk=t.pk).update(title="Renamed quietly"), "Renamed quietly"),
-        (lambda t: t.project.__class__.objects.filter(pk=t.project_id).update(name="Zeus"), "Zeus"),
-        (
-            lambda t: t.assignee.user.__class__.objects.filter(pk=t.assignee.user_id).update(
-                name="Mia Renamed"
-            ),
-            "Mia Renamed",
-        ),
+        (lambda t: renamed(t.project, "Zeus"), "Zeus"),
+        (lambda t: renamed(t.assignee.user, "Mia Renamed"), "Mia Renamed"),
     ],
     ids=["title", "project name", "assignee name"],
 )
 def test_a_row_changes_as_soon_as_anything_it_shows_changes(login, member, task, change, shown):
-    """Rows are keyed by what they show, so even a change that bypasses every signal (a plain
-    UPDATE) is drawn at once."""
+    """Rows are keyed by what they show: the task's own values, drawn at once even when a
+    plain UPDATE bypasses every signal, and the names they take from the organization's
+    directory (its project's, its assignee's), drawn as soon as a rename moves the directory's
+    revision."""
     client = login(member)
     list_page(client)
 
@@ -79,7 +81,7 @@ def test_an_edit_shows_in_the_list_and_its_count(login, member, task, organizati
 
     page = list_page(client)
 
-    assert text(one(page, f"#task-{task.number} .f-status [data-edit]")) == "Done"
+    assert text(one(page, f"#task-{task.number} .f-status > button")) == "Done"
     assert "1\u20132 of 2" in page.content.decode()
 
 

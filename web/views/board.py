@@ -225,7 +225,9 @@ class BoardColumnView(BoardMixin, TemplateView):
         if cursor is not None and not CURSOR.fullmatch(cursor):
             return toast_response(request, 400, "That page of the column does not exist.")
         tasks = self.get_filter().qs.filter(**{group: value})
-        rows, next_cursor = selectors.board_column(tasks=tasks, cursor=cursor)
+        rows, next_cursor = selectors.board_column(
+            organization=self.organization, tasks=tasks, cursor=cursor
+        )
         context = {
             "cards": board_cards(rows, tasks_url=self.tasks_url()),
             "column_id": f"col-{request.GET['column']}",

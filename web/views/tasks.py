@@ -107,7 +107,7 @@ class TaskListView(FilterFormMixin, TaskExportMixin, TaskObjectMixin, SingleTabl
     def get_table_kwargs(self):
         return {
             "tasks_url": self.tasks_url(),
-            "organization_id": self.organization.pk,
+            "organization": self.organization,
             "project_order": lambda: selectors.project_ids_by_name(organization=self.organization),
             "member_order": lambda: [pk for pk, _ in self.member_names()],
         }
@@ -200,7 +200,12 @@ class ProjectTaskListView(TaskListView):
         ]
 
     def get_table_kwargs(self):
-        return {**super().get_table_kwargs(), "custom_columns": self.shown_fields()}
+        # Every row is in this project: no project column.
+        return {
+            **super().get_table_kwargs(),
+            "custom_columns": self.shown_fields(),
+            "exclude": ("project",),
+        }
 
     def get_context_data(self, **kwargs):
         project = self.get_project()

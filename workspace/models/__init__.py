@@ -33,6 +33,7 @@ from .recurrence import Recurrence, RecurrenceTrigger
 from .task_imports import ImportStatus, TaskImport, TaskSource
 from .tasks import (
     OPEN_STATUSES,
+    ROW_NAMES,
     ROW_VALUES,
     Priority,
     Task,
@@ -50,6 +51,7 @@ __all__ = [
     "OPEN_STATUSES",
     "ORGANIZATION_RESTORE_WINDOW",
     "RECENT_EVENTS_MAX",
+    "ROW_NAMES",
     "ROW_VALUES",
     "SAVED_VIEW_QUERY_MAX",
     "SIGN_IN_ACTIONS",

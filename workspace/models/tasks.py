@@ -110,11 +110,26 @@ def row_expressions() -> dict:
 def chips_of(label_chips) -> tuple[tuple[str, str], ...]:
     """``row_expressions``' ``label_chips`` as chips show them: ``(name, colour)`` by name."""
     pairs = (tuple(chip.split(":", 1)[::-1]) for chip in label_chips or ())
+    return sorted_chips(pairs)
+
+
+def sorted_chips(pairs) -> tuple[tuple[str, str], ...]:
+    """``(name, colour)`` pairs in the order chips show them: by name."""
     return tuple(sorted(pairs, key=lambda pair: (pair[0].lower(), pair)))
 
 
-# What a list row shows, read as plain values (``Task.from_row`` makes a task of them), with
-# ``row_expressions``.
+def row_label_ids() -> dict:
+    """A list row's labels as ``label_ids``, from the (task, label) index alone: their names
+    and colours come from the organization's directory (``selectors.name_rows``)."""
+    from .labels import TaskLabel
+
+    ids = TaskLabel.objects.filter(task_id=OuterRef("pk")).order_by().values("label_id")
+    return {"label_ids": ArraySubquery(ids)}
+
+
+# What a list row reads, as plain values from the task table alone (with ``row_label_ids``).
+# The names it shows (its project's, its assignee's, its labels') are added from the
+# organization's directory by ``selectors.name_rows``; ``Task.from_row`` makes a task of both.
 ROW_VALUES = (
     "number",
     "title",
@@ -123,13 +138,13 @@ ROW_VALUES = (
     "due_date",
     "created_at",
     "updated_at",
-    "project__name",
+    "project_id",
     "assignee_id",
-    "assignee__user__name",
-    "assignee__user__email",
     "checklist_done",
     "checklist_total",
 )
+# What ``selectors.name_rows`` adds to each row.
+ROW_NAMES = ("project_name", "assignee_name", "chips")
 
 
 class UnplacedKey(Func):
@@ -175,8 +190,9 @@ class TaskQuerySet(models.QuerySet):
         return self.annotate(board_key=board_key()).order_by(F("board_key").desc())
 
     def row_values(self):
-        """The ``ROW_VALUES`` of each task (dicts), its ``label_chips`` included."""
-        return self.values(*ROW_VALUES, **row_expressions())
+        """The ``ROW_VALUES`` of each task (dicts), its ``label_ids`` included (to be named:
+        ``selectors.name_rows``)."""
+        return self.values(*ROW_VALUES, **row_label_ids())
 
 
 class Task(TenantModel, TimeStampedModel, SoftDeleteModel):
@@ -437,7 +453,8 @@ class Task(TenantModel, TimeStampedModel, SoftDeleteModel):
 
     @classmethod
     def from_row(cls, values: dict) -> "Task":
-        """An unsaved task holding the ``ROW_VALUES`` of a list row: enough to draw the row."""
+        """An unsaved task holding a list row's ``ROW_VALUES`` and ``ROW_NAMES``: enough to
+        draw the row."""
         from accounts.models import User
 
         from .organizations import Membership
@@ -454,10 +471,11 @@ class Task(TenantModel, TimeStampedModel, SoftDeleteModel):
             checklist_done=values["checklist_done"],
             checklist_total=values["checklist_total"],
         )
-        task.chips = chips_of(values["label_chips"])
-        task.project = Project(name=values["project__name"])
+        task.chips = values["chips"]
+        task.project = Project(pk=values["project_id"], name=values["project_name"])
         if values["assignee_id"] is not None:
-            user = User(name=values["assignee__user__name"], email=values["assignee__user__email"])
+            # The name is the member's display name already (``selectors.member_names``).
+            user = User(name=values["assignee_name"])
             task.assignee = Membership(pk=values["assignee_id"], user=user)
         return task
 
