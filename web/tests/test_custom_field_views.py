@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from web.tests.html import parse
 from workspace.models import FieldType
 from workspace.tenancy import organization_scope
 from workspace.tests.factories import (
@@ -86,6 +87,20 @@ class TestColumns:
         assert cells == ["Won", "12,500.5", "Mar 1, 2031"]
         assert '"2031-03-01"' not in html
         assert "{" not in "".join(CELLS.findall(html))
+
+    def test_a_projects_own_list_has_no_project_column(self, login, member, fields):
+        """Every row is in the project; the organization's list keeps the column."""
+        client = login(member)
+
+        own = parse(client.get(list_url(fields["project"]), {"sort": "project"}))
+        everything = parse(client.get(reverse("web:task-list", kwargs={"org_slug": "acme"})))
+
+        assert own.select("th.h-project, td.c-project") == []
+        assert len(own.select("tr.task")) == len(fields["tasks"])
+        head = everything.select("th")
+        first = everything.select_one("tr.task")
+        assert "h-project" in {name for th in head for name in th["class"]}
+        assert len(first.select(":scope > td")) == len(head)  # one cell per header
 
     def test_no_columns_unless_chosen_and_the_menu_offers_each_field(self, login, member, fields):
         response = login(member).get(list_url(fields["project"]))
