@@ -95,8 +95,9 @@ TEMPLATES = [
                         (
                             "django.template.loaders.cached.Loader",
                             [
-                                "django.template.loaders.filesystem.Loader",
-                                "django.template.loaders.app_directories.Loader",
+                                # Django's own, minus the templates' indentation.
+                                "web.template_loaders.FilesystemLoader",
+                                "web.template_loaders.AppDirectoriesLoader",
                             ],
                         )
                     ],
