@@ -194,8 +194,8 @@ def test_j_and_k_move_between_cards_and_shortcuts_act_on_the_focused_card(live_s
     page.keyboard.press("Enter")
     htmx_settled(page)
 
-    expect(card.locator(".f-priority [data-edit]")).to_contain_text("Urgent")
-    expect(card.locator(".f-priority [data-edit]")).to_be_focused()
+    expect(card.locator(".f-priority > button")).to_contain_text("Urgent")
+    expect(card.locator(".f-priority > button")).to_be_focused()
     assert saved(two).priority == Priority.URGENT
     assert saved(one).priority == saved(three).priority != Priority.URGENT
 

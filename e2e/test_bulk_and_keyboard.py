@@ -141,8 +141,8 @@ def test_keyboard_only_status_change_keeps_focus(live_server, page, team):
     htmx_settled(page)
 
     second = page.locator(f"#task-{tasks[1].number}")
-    expect(second.locator(".f-status [data-edit]")).to_have_text("In progress")
-    expect(second.locator(".f-status [data-edit]")).to_be_focused()
+    expect(second.locator(".f-status > button")).to_have_text("In progress")
+    expect(second.locator(".f-status > button")).to_be_focused()
     assert statuses(tasks) == [TaskStatus.TODO, TaskStatus.IN_PROGRESS, TaskStatus.TODO]
     expect(page.locator("#announcer")).to_contain_text("Status of")
 
@@ -196,7 +196,7 @@ def test_i_assigns_to_me_and_c_opens_new_task_keeping_the_project(live_server, p
 
     page.keyboard.press("j")
     page.keyboard.press("i")
-    expect(page.locator(f"#task-{task.number} .f-assignee [data-edit]")).to_have_text("Mia Member")
+    expect(page.locator(f"#task-{task.number} .f-assignee > button")).to_have_text("Mia Member")
     with organization_scope(mia.organization):
         assert Task.objects.get(pk=task.pk).assignee == mia
 

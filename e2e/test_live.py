@@ -78,12 +78,12 @@ def test_changes_reach_the_other_member_without_a_reload(asgi_server, browser, t
     comment_box = ben_task.get_by_placeholder("Write a comment", exact=False)
     comment_box.fill("I think we should wait for")
 
-    ana_page.locator("#task-fields .f-status [data-edit]").click()
+    ana_page.locator("#task-fields .f-status > button").click()
     ana_page.get_by_role("menuitemradio", name="In progress", exact=True).click()
 
     row = ben_list.locator(f"#task-{task.number}")
-    expect(row.locator(".f-status [data-edit]")).to_have_text("In progress", timeout=LIVE)
-    expect(ben_task.locator("#task-fields .f-status [data-edit]")).to_have_text(
+    expect(row.locator(".f-status > button")).to_have_text("In progress", timeout=LIVE)
+    expect(ben_task.locator("#task-fields .f-status > button")).to_have_text(
         "In progress", timeout=LIVE
     )
     expect(comment_box).to_have_value("I think we should wait for")
@@ -115,10 +115,10 @@ def test_an_edit_through_one_process_reaches_a_browser_on_another(
     mark_page(ben)
     ana = open_as(browser, asgi_server.url, "ana@example.com", "/o/acme/tasks/")
 
-    ana.locator(f"#task-{task.number} .f-priority [data-edit]").click()
+    ana.locator(f"#task-{task.number} .f-priority > button").click()
     ana.get_by_role("menuitemradio", name="Urgent", exact=True).click()
 
-    expect(ben.locator(f"#task-{task.number} .f-priority [data-edit]")).to_have_text(
+    expect(ben.locator(f"#task-{task.number} .f-priority > button")).to_have_text(
         "Urgent", timeout=LIVE
     )
     assert not page_was_reloaded(ben)
@@ -131,12 +131,12 @@ def test_an_open_editor_says_when_someone_else_changed_its_field(asgi_server, br
     ben = open_as(browser, asgi_server.url, "ben@example.com", "/o/acme/tasks/")
     ana = open_as(browser, asgi_server.url, "ana@example.com", "/o/acme/tasks/")
     ben_row = ben.locator(f"#task-{task.number}")
-    ben_row.locator(".f-due_date [data-edit]").click()
+    ben_row.locator(".f-due_date > button").click()
     ben_input = ben_row.locator(".editor input[name=due_date]")
     ben_input.fill("2031-05-01")
 
     ana_row = ana.locator(f"#task-{task.number}")
-    ana_row.locator(".f-due_date [data-edit]").click()
+    ana_row.locator(".f-due_date > button").click()
     ana_row.locator(".editor input[name=due_date]").fill("2030-03-04")
     ana_row.get_by_role("button", name="Save").click()
 
@@ -157,7 +157,7 @@ def test_a_row_that_no_longer_matches_the_filter_leaves(asgi_server, browser, te
     ana = open_as(browser, asgi_server.url, "ana@example.com", "/o/acme/tasks/")
     expect(ben.locator(f"#task-{task.number}")).to_be_visible()
 
-    ana.locator(f"#task-{task.number} .f-status [data-edit]").click()
+    ana.locator(f"#task-{task.number} .f-status > button").click()
     ana.get_by_role("menuitemradio", name="Done", exact=True).click()
 
     expect(ben.locator(f"#task-{task.number}")).to_have_count(0, timeout=LIVE)
@@ -179,7 +179,7 @@ def test_without_a_stream_the_page_polls(live_server, browser, team):
     with organization_scope(task.organization):
         task_update(task=task, actor=ana, data={"priority": Priority.URGENT})
 
-    expect(ben.locator(f"#task-{task.number} .f-priority [data-edit]")).to_have_text(
+    expect(ben.locator(f"#task-{task.number} .f-priority > button")).to_have_text(
         "Urgent", timeout=8_000
     )
     assert not page_was_reloaded(ben)
@@ -198,7 +198,7 @@ def test_the_board_shows_a_teammates_change_without_a_reload(asgi_server, browse
     mark_page(ben_board)
     ana_list = open_as(browser, url, "ana@example.com", "/o/acme/tasks/")
 
-    ana_list.locator(f"{card} .f-status [data-edit]").click()
+    ana_list.locator(f"{card} .f-status > button").click()
     ana_list.get_by_role("menuitemradio", name="In progress", exact=True).click()
 
     expect(ben_board.locator(f"[data-value=in_progress] {card}")).to_be_visible(timeout=LIVE)

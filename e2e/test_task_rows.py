@@ -46,7 +46,7 @@ def saved(task) -> Task:
 
 
 def value(row, field):
-    return row.locator(f".f-{field} [data-edit]")
+    return row.locator(f".f-{field} > button")
 
 
 def choose(page, row, field, label):
@@ -261,7 +261,7 @@ def test_on_a_phone_no_page_is_wider_than_the_screen(live_server, browser, team)
         row = page.locator("tbody tr.task").first
         box = row.bounding_box()
         assert box["width"] <= 390
-        expect(row.locator("[data-edit=status]")).to_be_visible()
+        expect(row.locator(".f-status > button")).to_be_visible()
         assert re.search(r"long title", row.locator("a.title").inner_text())
     finally:
         context.close()

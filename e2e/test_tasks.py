@@ -57,14 +57,14 @@ def test_daily_work_loop(live_server, page):
 
     # Change status and assignee in place, without leaving the page: each value opens its
     # editor on demand.
-    row.locator(".f-status [data-edit]").click()
+    row.locator(".f-status > button").click()
     page.get_by_role("menuitemradio", name="In progress").click()
-    expect(row.locator(".f-status [data-edit]")).to_have_text("In progress")
+    expect(row.locator(".f-status > button")).to_have_text("In progress")
     htmx_settled(page)
-    row.locator(".f-assignee [data-edit]").click()
+    row.locator(".f-assignee > button").click()
     page.get_by_label("Find a member").fill("tom")
     page.keyboard.press("Enter")
-    expect(row.locator(".f-assignee [data-edit]")).to_have_text("Tom Teammate")
+    expect(row.locator(".f-assignee > button")).to_have_text("Tom Teammate")
     assert not page_was_reloaded(page)
 
     # Open the task and comment on it.
@@ -78,6 +78,6 @@ def test_daily_work_loop(live_server, page):
     # After a reload the list shows what changed.
     page.goto(f"{live_server.url}/o/acme/tasks/")
     row = page.locator("#task-2")
-    expect(row.locator(".f-status [data-edit]")).to_have_text("In progress")
-    expect(row.locator(".f-assignee [data-edit]")).to_have_text("Tom Teammate")
-    expect(row.locator(".f-priority [data-edit]")).to_have_text("High")
+    expect(row.locator(".f-status > button")).to_have_text("In progress")
+    expect(row.locator(".f-assignee > button")).to_have_text("Tom Teammate")
+    expect(row.locator(".f-priority > button")).to_have_text("High")

@@ -103,7 +103,7 @@
 
     document.addEventListener("htmx:beforeSwap", seen);
     window.htmx
-      .ajax("POST", card.getAttribute("data-url") + "move/", {
+      .ajax("POST", window.TandemTasks.url(card) + "move/", {
         source: card,
         target: card,
         swap: "outerHTML",
@@ -236,7 +236,8 @@
     if (!card || card.getAttribute("aria-busy") === "true") return;
     event.preventDefault();
     var selector = event.target.matches("[data-move]") ? "[data-move]"
-      : event.target.matches("[data-edit]") ? "[data-edit=" + event.target.getAttribute("data-edit") + "]"
+      : event.target.matches(window.TandemTasks.value)
+        ? ".cell.f-" + window.TandemTasks.field(event.target.parentElement) + " > button"
       : event.target.matches("a.title") ? "a.title" : "[data-move]";
     moveCard(card, KEYS[event.key], null, selector);
   });

@@ -1,6 +1,6 @@
 // Keyboard shortcuts (the list is templates/components/shortcuts.html, opened with "?").
 // Each shortcut presses a visible control: a link or button marked data-hotkey, or one of the
-// current task's own buttons (its [data-edit] values, its row checkbox), so that whatever a key
+// current task's own buttons (its fields' values, its row checkbox), so that whatever a key
 // does, a click does too. Keys are ignored while typing in a field, inside an open field editor
 // (static/js/tandem.js handles those) and with Ctrl, Alt or Cmd held (Ctrl/Cmd+K is the palette).
 // Tasks are the generic .task elements (list rows, dashboard and board cards, the task page).
@@ -19,6 +19,8 @@
     return ["checkbox", "radio", "button", "submit", "reset"].indexOf(element.type) < 0;
   }
 
+  function urlOf(task) { return window.TandemTasks ? window.TandemTasks.url(task) : ""; }
+
   function visible(element) {
     return !!(element && (element.offsetWidth || element.offsetHeight || element.getClientRects().length));
   }
@@ -36,12 +38,12 @@
   }
 
   function tasks() {
-    return Array.prototype.filter.call(document.querySelectorAll(".task[data-url]"), visible);
+    return Array.prototype.filter.call(document.querySelectorAll(".task"), visible);
   }
 
   function current() {
     var active = document.activeElement;
-    var task = active && active.closest && active.closest(".task[data-url]");
+    var task = active && active.closest && active.closest(".task");
     if (task) return task;
     var marked = document.querySelector(".task.is-current");
     return marked && visible(marked) ? marked : null;
@@ -67,14 +69,14 @@
   }
 
   function numberOf(task) {
-    var match = /\/(\d+)\/$/.exec(task.getAttribute("data-url") || "");
+    var match = /\/(\d+)\/$/.exec(urlOf(task));
     return match ? "#" + match[1] : "the task";
   }
 
   function assignToMe(task) {
     var cell = task.querySelector(".cell.f-assignee");
     if (!cell || !window.htmx) return;
-    window.htmx.ajax("POST", task.getAttribute("data-url") + "inline/assignee/", {
+    window.htmx.ajax("POST", urlOf(task) + "inline/assignee/", {
       source: cell,
       target: cell,
       swap: "innerHTML",
@@ -95,7 +97,7 @@
       form.requestSubmit(form.querySelector("[data-bulk-trash]"));
       return;
     }
-    window.location.assign(task.getAttribute("data-url") + "delete/");
+    window.location.assign(urlOf(task) + "delete/");
   }
 
   // "c": the quick-create dialog, its form loaded from the page's own "New task" link (which
@@ -150,15 +152,15 @@
       return true;
     }
     if (FIELD_KEYS[key]) {
-      var button = task.querySelector('[data-edit="' + FIELD_KEYS[key] + '"]');
+      var button = task.querySelector(".cell.f-" + FIELD_KEYS[key] + " > button");
       if (button) button.click();
       return !!button;
     }
     if (key === "i") { assignToMe(task); return true; }
-    if (key === "e") { window.location.assign(task.getAttribute("data-url") + "edit/"); return true; }
+    if (key === "e") { window.location.assign(urlOf(task) + "edit/"); return true; }
     if (key === "Delete" || key === "Backspace") { trash(task); return true; }
     if (key === "Enter" && document.activeElement === task) {
-      window.location.assign(task.getAttribute("data-url"));
+      window.location.assign(urlOf(task));
       return true;
     }
     return false;
@@ -223,7 +225,7 @@
 
   // A task clicked or tabbed into becomes the current one for j / k.
   document.addEventListener("focusin", function (event) {
-    var task = event.target.closest && event.target.closest(".task[data-url]");
+    var task = event.target.closest && event.target.closest(".task");
     if (!task) return;
     document.querySelectorAll(".task.is-current").forEach(function (other) {
       if (other !== task) other.classList.remove("is-current");

@@ -127,7 +127,7 @@
   function openEditors(region) {
     return Array.prototype.map.call(region.querySelectorAll(".task form.editor"), function (editor) {
       var cell = editor.closest(".cell");
-      var value = cell && cell.querySelector("[data-edit]");
+      var value = cell && cell.querySelector(":scope > button");
       return { editor: editor, cell: cell, text: value ? value.textContent : "" };
     });
   }
@@ -137,7 +137,7 @@
   function warnIfChanged(opened) {
     opened.forEach(function (item) {
       if (!item.cell || !document.contains(item.editor)) return;
-      var value = item.cell.querySelector("[data-edit]");
+      var value = item.cell.querySelector(":scope > button");
       if (!value || value.textContent === item.text) return;
       var note = item.editor.querySelector(".editor-stale");
       if (!note) {

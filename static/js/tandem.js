@@ -67,15 +67,32 @@
   });
 
   // --- Field editors (templates/components/task.html) -------------------------------------------
-  // A field's value is a button (data-edit). Activating it loads the field's editor into its
-  // cell; choosing a value (or Save) posts it, Escape or Cancel closes it, and afterwards focus
+  // A field's value is a button, a child of the field's cell (.cell.f-<field>): activating it
+  // loads the field's editor into the cell; choosing a value (or Save) posts it, Escape or Cancel closes it, and afterwards focus
   // is back on the field's value. Edits of one task go one at a time (hx-sync on the .task
   // element) and each sends the task's version as of the moment it is sent, which the previous
   // answer updated (X-Task-Version).
 
   function taskOf(element) { return element.closest(".task"); }
 
-  function valueButton(cell) { return cell && cell.querySelector("[data-edit]"); }
+  // A task's address: its title's link in rows and cards; data-url on the task page, whose
+  // title is renamed in place rather than linked.
+  function taskUrl(task) {
+    var link = task.querySelector("a.title");
+    return task.getAttribute("data-url") || (link ? link.getAttribute("href") : "");
+  }
+  window.TandemTasks = { url: taskUrl, field: fieldOf, value: VALUE };
+
+  // A cell's value buttons are its own children (its editor's buttons are the editor's).
+  var VALUE = ".cell > button";
+
+  function valueButton(cell) { return cell && cell.querySelector(":scope > button"); }
+
+  // The field a cell shows: its f-<field> class.
+  function fieldOf(cell) {
+    var match = cell && /(?:^|\s)f-(\w+)/.exec(cell.className);
+    return match ? match[1] : null;
+  }
 
   function isBusy(editor) { return editor.getAttribute("aria-busy") === "true"; }
 
@@ -133,7 +150,7 @@
     }
     closeOthers(cell);
     closeEditor(cell, false);
-    var url = task.getAttribute("data-url") + "inline/" + button.getAttribute("data-edit") +
+    var url = taskUrl(task) + "inline/" + fieldOf(cell) +
       "/?context=" + (task.getAttribute("data-context") || "row");
     window.htmx.ajax("GET", url, { source: button, target: cell, swap: "beforeend" })
       .then(function () { focusEditor(cell); });
@@ -239,9 +256,9 @@
     if (!version || !source || !source.closest) return;
     var task = taskOf(source);
     if (!task) return;
-    var url = task.getAttribute("data-url");
+    var url = taskUrl(task);
     each(document, ".task", function (other) {
-      if (other.getAttribute("data-url") === url) other.setAttribute("data-version", version);
+      if (taskUrl(other) === url) other.setAttribute("data-version", version);
     });
   });
 
@@ -268,8 +285,8 @@
   document.addEventListener("click", function (event) {
     var target = event.target;
 
-    var edit = target.closest("[data-edit]");
-    if (edit && taskOf(edit)) {
+    var edit = target.closest(VALUE);
+    if (edit && taskOf(edit) && fieldOf(edit.parentElement)) {
       event.preventDefault();
       openEditor(edit);
       return;

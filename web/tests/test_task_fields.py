@@ -52,9 +52,14 @@ def post(client, url, task, context="row", **data):
     return client.post(url, payload, **HTMX)
 
 
+# The class of each field's value button.
+VALUE_CLASSES = {"status": "pill", "priority": "prio", "assignee": "who", "due_date": "due"}
+
+
 def shown(response):
-    """The field's value as the answer shows it: the first value button."""
-    return parse(response).select_one("[data-edit]")
+    """The field's value as the answer shows it: the first value button, a child of the cell
+    the answer fills."""
+    return parse(response).find("button", recursive=False)
 
 
 def triggers(response) -> dict:
@@ -160,7 +165,7 @@ class TestSaving:
         assert response.status_code == 200
         saved = fresh(task)
         assert getattr(saved, attribute) == expected
-        assert shown(response)["data-edit"] == field
+        assert VALUE_CLASSES[field] in shown(response)["class"]
         assert text(shown(response)) == display
         assert response["X-Task-Version"] == saved.version  # the next edit's version
         assert triggers(response)["task-changed"] == {"number": task.number}

@@ -571,13 +571,13 @@ class TestRows:
         assert text(one(row, "a.title")) == task.title
         assert one(row, "a.title")["href"] == task.get_absolute_url()
         assert "truncate" not in str(row)
-        status = one(row, ".f-status [data-edit=status]")
+        status = one(row, ".f-status > button")
         assert (text(status), "s-in_progress" in status["class"]) == ("In progress", True)
-        priority = one(row, ".f-priority [data-edit=priority]")
+        priority = one(row, ".f-priority > button")
         assert (text(priority), "p-urgent" in priority["class"]) == ("Urgent", True)
-        assignee = one(row, ".f-assignee [data-edit=assignee]")
+        assignee = one(row, ".f-assignee > button")
         assert (text(assignee), assignee["data-initials"]) == ("Mia Member", "MM")
-        due = one(row, ".f-due_date [data-edit=due_date]")
+        due = one(row, ".f-due_date > button")
         assert "overdue" in due["class"]
 
     def test_rows_know_their_address_and_version_and_the_editors_routes_match(
@@ -587,12 +587,13 @@ class TestRows:
 
         row = one(client_.get(list_url()), f"tr#task-{task.number}")
 
-        assert row["data-url"] == task.get_absolute_url()
+        url = row.select_one("a.title")["href"]  # a row's address is its title's link
+        assert url == task.get_absolute_url()
         with organization_scope(task.organization):
             assert row["data-version"] == type(task).objects.get(pk=task.pk).version
-        for button in row.select("[data-edit]"):
-            field = button["data-edit"]
-            assert f"{row['data-url']}inline/{field}/" == reverse(
+        for cell in row.select(".cell"):  # each names its field: f-<field>
+            field = cell["class"][1].removeprefix("f-")
+            assert f"{url}inline/{field}/" == reverse(
                 "web:task-inline",
                 kwargs={"org_slug": "acme", "number": task.number, "field": field},
             )

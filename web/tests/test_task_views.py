@@ -315,14 +315,14 @@ class TestDetailAndDelete:
         panel = one(response, "#task-fields")
         assert text(one(panel, ".f-title a.title")) == "Ship it"
         assert panel["data-url"] == task.get_absolute_url()
-        assert one(panel, ".f-title [data-edit=title]")["aria-label"] == f"Rename #{task.number}"
-        assert {b["data-edit"] for b in panel.select("[data-edit]")} == {
-            "title",
-            "status",
-            "priority",
-            "assignee",
-            "due_date",
-            "labels",
+        assert one(panel, ".f-title > button")["aria-label"] == f"Rename #{task.number}"
+        assert {cell["class"][1] for cell in panel.select(".cell:has(> button)")} == {
+            "f-title",
+            "f-status",
+            "f-priority",
+            "f-assignee",
+            "f-due_date",
+            "f-labels",
         }
         page = response.content.decode()
         assert '<a href="https://x.io"' in page
