@@ -5,8 +5,21 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import JSONObject, Lower
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import JSONObject, Lower, RowNumber
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -180,28 +193,53 @@ def assignable_members(*, organization: Organization) -> list[Membership]:
     )
 
 
-def _read_member_names(organization: Organization) -> list[tuple[int, str]]:
-    rows = (
-        Membership.objects.filter(organization=organization)
-        .order_by(Lower("user__name"), "user__email")
-        .values_list("pk", "user__name", "user__email")
+def _read_directory(organization: Organization) -> dict[str, list[tuple]]:
+    """The organization's members, projects (archived ones too) and labels as choices, each in
+    name order, in one query: ``{"members": [(membership id, display name)], "projects": [(id,
+    name)], "labels": [(id, name, colour)]}``."""
+
+    def part(queryset, kind: str, name: str, extra, order: list):
+        return queryset.filter(organization=organization).values_list(
+            Value(kind, output_field=CharField()),
+            "pk",
+            name,
+            extra,
+            Window(RowNumber(), order_by=order),
+        )
+
+    members = part(
+        Membership.objects,
+        "members",
+        "user__name",
+        "user__email",
+        [Lower("user__name").asc(), F("user__email").asc()],
     )
-    return [(pk, User(name=name, email=email).display_name) for pk, name, email in rows]
-
-
-def _read_project_names(organization: Organization) -> list[tuple[int, str]]:
-    return list(
-        Project.objects.filter(organization=organization)
-        .order_by(Lower("name"), "pk")
-        .values_list("pk", "name")
+    projects = part(
+        Project.objects,
+        "projects",
+        "name",
+        Value("", output_field=CharField()),
+        [Lower("name").asc(), F("pk").asc()],
     )
+    labels = part(Label.objects, "labels", "name", "colour", [Lower("name").asc(), F("pk").asc()])
+    directory = {"members": [], "projects": [], "labels": []}
+    for kind, pk, name, extra, _rank in sorted(
+        members.union(projects, labels, all=True), key=lambda row: (row[0], row[4])
+    ):
+        if kind == "members":
+            directory[kind].append((pk, User(name=name, email=extra).display_name))
+        elif kind == "projects":
+            directory[kind].append((pk, name))
+        else:
+            directory[kind].append((pk, name, extra))
+    return directory
 
 
-def _read_label_choices(organization: Organization) -> list[tuple[int, str, str]]:
-    return list(
-        Label.objects.filter(organization=organization)
-        .order_by(Lower("name"), "pk")
-        .values_list("pk", "name", "colour")
+def directory_choices(*, organization: Organization) -> dict[str, list[tuple]]:
+    """``_read_directory``, kept under the organization's directory revision: every page that
+    names members, projects or labels reads it once, from the cache."""
+    return revisions.cached(
+        organization.pk, revisions.DIRECTORY, "directory", lambda: _read_directory(organization)
     )
 
 
@@ -209,34 +247,19 @@ def member_names(*, organization: Organization) -> list[tuple[int, str]]:
     """``(membership id, display name)`` of every member, in the order of
     ``assignable_members``: for filters and sorting, where only the names are shown. Kept
     under the organization's directory revision."""
-    return revisions.cached(
-        organization.pk,
-        revisions.DIRECTORY,
-        "member_names",
-        lambda: _read_member_names(organization),
-    )
+    return directory_choices(organization=organization)["members"]
 
 
 def project_names(*, organization: Organization) -> list[tuple[int, str]]:
     """``(project id, name)`` of every project (archived ones too), by name: filter choices.
     Kept under the organization's directory revision."""
-    return revisions.cached(
-        organization.pk,
-        revisions.DIRECTORY,
-        "project_names",
-        lambda: _read_project_names(organization),
-    )
+    return directory_choices(organization=organization)["projects"]
 
 
 def label_choices(*, organization: Organization) -> list[tuple[int, str, str]]:
     """``(label id, name, colour)`` of every label, by name: filter choices and editors. Kept
     under the organization's directory revision."""
-    return revisions.cached(
-        organization.pk,
-        revisions.DIRECTORY,
-        "label_choices",
-        lambda: _read_label_choices(organization),
-    )
+    return directory_choices(organization=organization)["labels"]
 
 
 def name_rows(rows: list[dict], *, organization: Organization) -> list[dict]:
@@ -247,9 +270,15 @@ def name_rows(rows: list[dict], *, organization: Organization) -> list[dict]:
     that revision was read, in this request) has the directory read afresh."""
     if not rows:
         return rows
-    projects = dict(project_names(organization=organization))
-    members = dict(member_names(organization=organization))
-    labels = {pk: (name, colour) for pk, name, colour in label_choices(organization=organization)}
+
+    def names(directory):
+        return (
+            dict(directory["projects"]),
+            dict(directory["members"]),
+            {pk: (name, colour) for pk, name, colour in directory["labels"]},
+        )
+
+    projects, members, labels = names(directory_choices(organization=organization))
 
     def unknown(row) -> bool:
         return (
@@ -259,9 +288,7 @@ def name_rows(rows: list[dict], *, organization: Organization) -> list[dict]:
         )
 
     if any(unknown(row) for row in rows):
-        projects = dict(_read_project_names(organization))
-        members = dict(_read_member_names(organization))
-        labels = {pk: (name, colour) for pk, name, colour in _read_label_choices(organization)}
+        projects, members, labels = names(_read_directory(organization))
     for row in rows:
         row["project_name"] = projects.get(row["project_id"], "")
         row["assignee_name"] = members.get(row["assignee_id"], "")

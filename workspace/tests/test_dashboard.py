@@ -122,8 +122,8 @@ def test_dashboard_takes_a_fixed_number_of_queries(
         _task(project, days=days, assignee=admin)
 
     # Three lists and two counts, and the names the cards show from the organization's
-    # directory (three queries, cached under its revision).
-    with django_assert_num_queries(5 + 3):
+    # directory (one query, cached under its revision).
+    with django_assert_num_queries(5 + 1):
         data = dashboard(membership=member)
         for key in ("my_open_tasks", "due_this_week", "recently_updated"):
             # Everything a dashboard card shows, loaded by those queries.

@@ -46,7 +46,7 @@ def test_a_row_naming_what_the_cached_directory_lacks_is_named_afresh(
     TaskFactory(project=quiet)
 
     rows = list(Task.objects.filter(organization=in_org).order_by("number").row_values())
-    with django_assert_num_queries(3):  # the directory's three reads, uncached
+    with django_assert_num_queries(1):  # the directory, read afresh
         selectors.name_rows(rows, organization=in_org)
 
     assert [row["project_name"] for row in rows] == ["Old", "Quiet"]
