@@ -85,7 +85,7 @@ def test_shift_click_selects_a_range_and_the_header_checkbox_a_page(live_server,
     make(project, 5)
     sign_in(page, live_server.url, "mia@example.com", DEFAULT_PASSWORD)
     page.goto(f"{live_server.url}/o/acme/tasks/")
-    boxes = page.locator("tbody input.pick")
+    boxes = page.locator('tbody input[form="bulk"]')
 
     boxes.nth(0).click()
     # A swap elsewhere on the page (the sidebar's views load so; here a cell's editor opens and

@@ -76,6 +76,36 @@ def test_labels_are_put_on_from_a_row_by_typing_and_filter_the_list(live_server,
     expect(page.locator("tr.task")).to_have_count(0)
 
 
+def test_the_filter_menus_load_every_member_and_label_when_first_opened(live_server, page, team):
+    """The list carries only the chosen label (and the assignee presets); opening a menu
+    brings the rest, ticked as the form stands, and choosing from it filters the list."""
+    mia, task = team
+    tom = MembershipFactory(organization=mia.organization, user__name="Tom Teammate")
+    with organization_scope(mia.organization):
+        TaskFactory(project=task.project, title="Tom's task", assignee=tom)
+    sign_in(page, live_server.url, "mia@example.com", DEFAULT_PASSWORD)
+    page.goto(f"{live_server.url}/o/acme/tasks/?label=ui")
+    mark_page(page)
+    filters = page.locator("#task-filters")
+    assert filters.get_by_role("radio", name="Tom Teammate").count() == 0
+    assert filters.get_by_role("checkbox", name="backend").count() == 0
+
+    filters.locator("summary", has_text="Labels").click()
+    expect(filters.get_by_role("checkbox", name="backend")).not_to_be_checked()
+    expect(filters.get_by_role("checkbox", name="ui")).to_be_checked()
+    filters.get_by_role("checkbox", name="ui").uncheck()
+    expect(page.locator("#task-table tbody tr")).to_have_count(2)  # no label filter left
+    htmx_settled(page)
+
+    filters.locator("summary", has_text="Assignee").click()
+    filters.get_by_role("radio", name="Tom Teammate").check()
+    expect(page.locator("#task-table tbody tr")).to_have_count(1)
+    expect(page.locator("#task-table a.title")).to_have_text("Tom's task")
+    assert f"assignee={tom.pk}" in page.url
+    assert "label=" not in page.url
+    assert not page_was_reloaded(page)
+
+
 def test_ticked_labels_survive_a_click_elsewhere_until_saved(live_server, page, team):
     _, task = team
     sign_in(page, live_server.url, "mia@example.com", DEFAULT_PASSWORD)

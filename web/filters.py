@@ -131,6 +131,26 @@ class TaskFilter(django_filters.FilterSet):
             projects = Project.objects.filter(organization=request.organization)
         self.filters["project"].queryset = projects
 
+    def filtering(self) -> bool:
+        """Whether the query names any filter (``due_after``, ``cf_<id>_min`` and the like name
+        theirs with a suffix). A page, a sort or a column choice alone filters nothing: then the
+        list is the whole queryset, with no form built to validate an empty query."""
+        if not self.is_bound:
+            return False
+        names = tuple(self.filters)
+        return any(
+            key in names or key.startswith(tuple(f"{n}_" for n in names)) for key in self.data
+        )
+
+    def is_valid(self) -> bool:
+        return not self.filtering() or super().is_valid()
+
+    @property
+    def qs(self):
+        if not hasattr(self, "_qs") and not self.filtering():
+            self._qs = self.queryset.all()
+        return super().qs
+
     def controls(self) -> dict:
         """The current filter values and every choice, ready for the template to print (faster
         than rendering the form's widgets: the assignee list alone can be long)."""
@@ -150,6 +170,7 @@ class TaskFilter(django_filters.FilterSet):
             "assignee": marked(
                 [("", "Anyone"), *self.filters["assignee"].extra["choices"]], {assignee}
             ),
+            "assignee_name": dict(self.filters["assignee"].extra["choices"]).get(assignee, ""),
             "project": marked(
                 [("", "All projects"), *self._project_names()],
                 {project},

@@ -29,7 +29,7 @@
   function bar() { return document.querySelector("form[data-bulk]"); }
 
   function boxes() {
-    return Array.prototype.slice.call(document.querySelectorAll('.task input.pick[form="bulk"]'));
+    return Array.prototype.slice.call(document.querySelectorAll('.task input[form="bulk"]'));
   }
 
   function checked() { return boxes().filter(function (box) { return box.checked; }); }
@@ -74,7 +74,7 @@
   }
 
   function toggle(task, on) {
-    var box = task && task.querySelector('input.pick[form="bulk"]');
+    var box = task && task.querySelector('input[form="bulk"]');
     if (!box) return false;
     box.checked = on === undefined ? !box.checked : on;
     lastClicked = box;
@@ -90,7 +90,7 @@
   }
 
   document.addEventListener("click", function (event) {
-    var box = event.target.closest && event.target.closest('input.pick[form="bulk"]');
+    var box = event.target.closest && event.target.closest('.task input[form="bulk"]');
     if (box) {
       var all = boxes();
       if (event.shiftKey && lastClicked && lastClicked !== box && all.indexOf(lastClicked) >= 0) {

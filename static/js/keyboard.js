@@ -90,7 +90,7 @@
 
   function trash(task) {
     var form = document.querySelector("form[data-bulk]");
-    var box = task.querySelector('input.pick[form="bulk"]');
+    var box = task.querySelector('input[form="bulk"]');
     if (form && box && window.TandemBulk) {
       window.TandemBulk.clear();
       window.TandemBulk.toggle(task, true);
@@ -146,7 +146,7 @@
   function onTaskKey(key, task) {
     if (key === "x") {
       if (window.TandemBulk && window.TandemBulk.toggle(task)) {
-        var box = task.querySelector("input.pick");
+        var box = task.querySelector('input[form="bulk"]');
         announce((box && box.checked ? "Selected " : "Unselected ") + numberOf(task) + ".");
       }
       return true;

@@ -137,6 +137,7 @@ TENANT_ROUTES: dict[str, Route] = {
     "web:palette": Route(no_kwargs),
     "web:shortcuts": Route(no_kwargs),
     "web:task-bulk-choices": Route(no_kwargs),
+    "web:task-filter-menu": Route(lambda o: {"menu": "assignee"}, names_objects=False),
     "web:task-assign": Route(
         lambda o: {"number": o.task.number}, post_data=lambda o: {"assignee": "me"}
     ),

@@ -204,7 +204,7 @@ def test_the_list_shows_the_bar_and_row_checkboxes(client, mia, project):
     html = client.get("/o/acme/tasks/").content.decode()
 
     assert 'form id="bulk"' in html
-    assert html.count('form="bulk" class="pick"') == 3
+    assert html.count('form="bulk" aria-label="Select #') == 3
     assert "data-bulk-page" in html
     # The bar's menus load when it first shows (BulkChoicesView), not with every list page.
     assert 'value="assignee:me"' not in html

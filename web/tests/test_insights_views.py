@@ -137,7 +137,7 @@ def test_the_period_and_filters_come_from_the_query_string(login, member, owner,
     assert 'href="/o/acme/insights/?period=26&amp;assignee=me&amp;priority=urgent"' in html
     assert '<input type="hidden" name="period" value="4" form="insights-filters">' in html
     assert '<option value="me" selected>Me</option>' in html
-    assert 'value="urgent" id="id_priority_3" checked' in html
+    assert 'value="urgent" checked' in html
     stats = text(re.search(r'data-testid="insights-stats">(.*?)</dl>', html, re.S).group(1))
     assert stats == "Completed 0 Created 1 Median cycle time — Open now 1 Overdue now 0"
     assert f"#{acme['busy'].number}" in html
