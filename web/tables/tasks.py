@@ -2,6 +2,7 @@ import django_tables2 as tables
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.db.models.functions import Coalesce, NullIf, Upper
 
+from web import fragments
 from web.fragments import render_each
 from web.paginators import CappedCountPaginator, GroupOrder, KeysFirstQuerysetData
 from workspace import selectors
@@ -9,6 +10,7 @@ from workspace.custom_fields import FieldValue, sort_key
 from workspace.models import ROW_NAMES, ROW_VALUES, CustomField, Task, TaskStatus
 from workspace.models.tasks import row_label_ids
 
+TABLE_TEMPLATE = "django_tables2/task_table.html"
 ROW_TEMPLATE = "components/task.html#task-row"
 CARD_TEMPLATE = "components/task.html#task-card"
 PAGE_SIZES = (25, 50, 100)
@@ -79,7 +81,7 @@ class TaskTable(tables.Table):
 
     class Meta:
         model = Task
-        template_name = "django_tables2/task_table.html"
+        template_name = TABLE_TEMPLATE
         fields = (
             "number",
             "title",
@@ -161,6 +163,21 @@ class TaskTable(tables.Table):
             shows=shows,
             build=build,
             context={"tasks_url": self.tasks_url, "in_project": "project" in self.exclude},
+        )
+
+    def header_version(self) -> str:
+        """For the header row kept with ``{% cache %}`` (templates/django_tables2/
+        task_table.html): what it shows comes from the page's address and query (its sorting
+        links, the sort, the custom columns chosen) and from the columns' headings."""
+        request = self.request
+        headings = [(name, str(column.verbose_name)) for name, column in self.base_columns.items()]
+        return fragments.version(
+            TABLE_TEMPLATE,
+            request.path,
+            sorted(request.GET.lists()),
+            headings,
+            [(field.pk, field.name) for field in self.custom_columns],
+            tuple(self.exclude or ()),
         )
 
     def paginate(self, *args, per_page=None, **kwargs):

@@ -140,6 +140,30 @@ class TestColumns:
         assert "Hooli" in html
         assert "Initech" not in html
 
+    def test_the_kept_header_follows_the_query_and_a_renamed_column(
+        self, login, member, fields
+    ):
+        """The header row is kept per address and query; its sorting links carry the query
+        and a column is headed by the field's name as it is now."""
+        client = login(member)
+        amount = fields["amount"]
+
+        def headers(query):
+            page = parse(client.get(list_url(fields["project"]), query))
+            return [(th.get_text(strip=True), th.a["href"]) for th in page.select("thead th")]
+
+        first = headers({"fields": amount.pk})
+        assert ("Amount", f"?fields={amount.pk}&sort=cf_{amount.pk}&page=1") in first
+        assert headers({"fields": amount.pk, "status": "todo"})[-1] == (
+            "Amount",
+            f"?fields={amount.pk}&status=todo&sort=cf_{amount.pk}&page=1",
+        )
+        with organization_scope(member.organization):
+            amount.name = "Deal size"
+            amount.save()
+
+        assert headers({"fields": amount.pk})[-1][0] == "Deal size"
+
     def test_query_count_is_constant_in_rows_and_columns(
         self, login, member, fields, django_assert_max_num_queries
     ):
