@@ -140,9 +140,7 @@ class TestColumns:
         assert "Hooli" in html
         assert "Initech" not in html
 
-    def test_the_kept_header_follows_the_query_and_a_renamed_column(
-        self, login, member, fields
-    ):
+    def test_the_kept_header_follows_the_query_and_a_renamed_column(self, login, member, fields):
         """The header row is kept per address and query; its sorting links carry the query
         and a column is headed by the field's name as it is now."""
         client = login(member)
