@@ -136,6 +136,15 @@ def test_keyboard_moves_with_keys_and_the_move_menu(live_server, page, team):
     htmx_settled(page)
     expect(page.locator(f"#col-in_progress-cards #task-{three.number}")).to_be_visible()
 
+    # From one of the card's values, focus stays on that value.
+    page.locator(f"#task-{three.number} .f-priority > button").focus()
+    for key, column in (("ArrowLeft", "todo"), ("ArrowRight", "in_progress")):
+        with page.expect_response(lambda r: r.url.endswith("/move/")):
+            page.keyboard.press(f"Alt+Shift+{key}")
+        htmx_settled(page)
+        expect(page.locator(f"#col-{column}-cards #task-{three.number}")).to_be_visible()
+        expect(page.locator(f"#task-{three.number} .f-priority > button")).to_be_focused()
+
     # The Move menu: #1 to Done (a folded column, unfolded to show it).
     page.locator(f"#task-{one.number} [data-move]").click()
     menu = page.get_by_role("menu", name=f"Move #{one.number} to")

@@ -68,8 +68,8 @@
 
   // --- Field editors (templates/components/task.html) -------------------------------------------
   // A field's value is a button, a child of the field's cell (.cell.f-<field>): activating it
-  // loads the field's editor into the cell; choosing a value (or Save) posts it, Escape or Cancel closes it, and afterwards focus
-  // is back on the field's value. Edits of one task go one at a time (hx-sync on the .task
+  // loads the field's editor into the cell; choosing a value (or Save) posts it, Escape or
+  // Cancel closes it, and afterwards focus is back on the field's value. Edits of one task go one at a time (hx-sync on the .task
   // element) and each sends the task's version as of the moment it is sent, which the previous
   // answer updated (X-Task-Version).
 
@@ -81,7 +81,6 @@
     var link = task.querySelector("a.title");
     return task.getAttribute("data-url") || (link ? link.getAttribute("href") : "");
   }
-  window.TandemTasks = { url: taskUrl, field: fieldOf, value: VALUE };
 
   // A cell's value buttons are its own children (its editor's buttons are the editor's).
   var VALUE = ".cell > button";
@@ -93,6 +92,8 @@
     var match = cell && /(?:^|\s)f-(\w+)/.exec(cell.className);
     return match ? match[1] : null;
   }
+
+  window.TandemTasks = { url: taskUrl, field: fieldOf, value: VALUE };
 
   function isBusy(editor) { return editor.getAttribute("aria-busy") === "true"; }
 
