@@ -138,9 +138,8 @@ class TaskFilter(django_filters.FilterSet):
         if not self.is_bound:
             return False
         names = tuple(self.filters)
-        return any(
-            key in names or key.startswith(tuple(f"{n}_" for n in names)) for key in self.data
-        )
+        prefixes = tuple(f"{name}_" for name in names)
+        return any(key in names or key.startswith(prefixes) for key in self.data)
 
     def is_valid(self) -> bool:
         return not self.filtering() or super().is_valid()

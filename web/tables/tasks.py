@@ -100,7 +100,7 @@ class TaskTable(tables.Table):
         data,
         *args,
         tasks_url: str,
-        organization=None,
+        organization,
         project_order=None,
         member_order=None,
         custom_columns=(),
@@ -123,7 +123,6 @@ class TaskTable(tables.Table):
             *((custom_column(field), CustomFieldColumn(field)) for field in self.custom_columns),
         ]
         self.organization = organization
-        self.organization_id = organization.pk if organization is not None else None
         self.group_order: GroupOrder | None = None
         self._project_order = project_order
         self._member_order = member_order
@@ -153,9 +152,9 @@ class TaskTable(tables.Table):
                 task.custom_cells = cells(row)
                 return task
 
-        records = [row.record for row in self.page.object_list]
-        if self.organization is not None:
-            selectors.name_rows(records, organization=self.organization)
+        records = selectors.name_rows(
+            [row.record for row in self.page.object_list], organization=self.organization
+        )
         return render_each(
             ROW_TEMPLATE,
             records,
@@ -184,7 +183,7 @@ class TaskTable(tables.Table):
         """Page size comes from the query string: only the offered sizes are honoured."""
         per_page = per_page if per_page in PAGE_SIZES else DEFAULT_PAGE_SIZE
         kwargs.setdefault("paginator_class", CappedCountPaginator)
-        kwargs.setdefault("organization_id", self.organization_id)
+        kwargs.setdefault("organization_id", self.organization.pk)
         return super().paginate(*args, per_page=per_page, **kwargs)
 
     def order_title(self, queryset, is_descending):
